@@ -1,0 +1,155 @@
+/**
+ * Marathon's payloads as the client hands them to the rest of marathon-monkey: already validated
+ * and normalised (see parse.ts), so that downstream code never meets an absent collection or an
+ * old field name. Field names are Marathon's own (see shared/marathon-api.md §4–§7).
+ */
+
+export type TaskState =
+  | 'TASK_STAGING'
+  | 'TASK_STARTING'
+  | 'TASK_RUNNING'
+  | 'TASK_KILLING'
+  | 'TASK_KILLED'
+  | 'TASK_FINISHED'
+  | 'TASK_FAILED'
+  | 'TASK_ERROR'
+  | 'TASK_UNREACHABLE'
+  | 'TASK_GONE'
+  | 'TASK_GONE_BY_OPERATOR'
+  | 'TASK_DROPPED'
+  | 'TASK_UNKNOWN'
+  | 'TASK_LOST';
+
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  'TASK_KILLED',
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_ERROR',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_DROPPED',
+  'TASK_UNKNOWN',
+  'TASK_LOST',
+]);
+
+export interface HealthCheckResult {
+  alive: boolean;
+  consecutiveFailures: number;
+  firstSuccess?: string | null;
+  lastSuccess?: string | null;
+  lastFailure?: string | null;
+  lastFailureCause?: string | null;
+  /** Marathon ≥1.4; older versions send `taskId` instead (the parser copies it here). */
+  instanceId?: string;
+  taskId?: string;
+}
+
+export interface IpAddress {
+  ipAddress: string;
+  protocol: string;
+}
+
+export interface MarathonTask {
+  id: string;
+  appId: string;
+  /** Agent hostname (== Mesos agent `hostname`). */
+  host: string;
+  /** Mesos agent id; absent in very old payloads. */
+  slaveId?: string;
+  /** Absent in pre-0.8 payloads: the parser derives it from `startedAt`. */
+  state: TaskState;
+  stagedAt?: string;
+  startedAt?: string;
+  version?: string;
+  ports: number[];
+  servicePorts: number[];
+  ipAddresses: IpAddress[];
+  /** Always an array after parsing (1.5+ omits it when empty). */
+  healthCheckResults: HealthCheckResult[];
+  localVolumes: unknown[];
+  region?: string;
+  zone?: string;
+  role?: string;
+}
+
+export interface HealthCheck {
+  protocol?: string;
+  path?: string;
+  portIndex?: number;
+  port?: number;
+  command?: { value: string };
+  gracePeriodSeconds?: number;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  maxConsecutiveFailures?: number;
+  delaySeconds?: number;
+  ignoreHttp1xx?: boolean;
+}
+
+export interface TaskFailure {
+  appId: string;
+  taskId: string;
+  state: string;
+  message: string;
+  host: string;
+  slaveId?: string;
+  timestamp: string;
+  version: string;
+}
+
+export interface Volume {
+  containerPath?: string;
+  hostPath?: string;
+  mode?: string;
+  persistent?: { size?: number; type?: string } | undefined;
+  external?: unknown;
+}
+
+export interface MarathonApp {
+  id: string;
+  instances: number;
+  cmd?: string | null;
+  labels: Record<string, string>;
+  /** Always an array after parsing (1.5+ omits it when empty). */
+  healthChecks: HealthCheck[];
+  constraints: string[][];
+  /** Persistent/external volumes from `container.volumes` (an app with any is stateful). */
+  volumes: Volume[];
+  upgradeStrategy?: { minimumHealthCapacity: number; maximumOverCapacity: number };
+  backoffSeconds?: number;
+  backoffFactor?: number;
+  maxLaunchDelaySeconds?: number;
+  taskKillGracePeriodSeconds?: number | null;
+  version?: string;
+  tasksStaged: number;
+  tasksRunning: number;
+  tasksHealthy: number;
+  tasksUnhealthy: number;
+  deployments: { id: string }[];
+  /** Always an array after parsing; empty when the listing was made without `embed=apps.tasks`. */
+  tasks: MarathonTask[];
+  lastTaskFailure?: TaskFailure;
+}
+
+/** The answer to a kill: which of the requested ids Marathon matched, and which it silently ignored. */
+export interface KillResult {
+  requested: string[];
+  /** Tasks Marathon listed in its 200 answer (their state is as it was before the kill). */
+  killed: MarathonTask[];
+  /** Requested ids that matched no task (Marathon ignores unknown ids without an error). */
+  unmatched: string[];
+}
+
+export interface ListAppsOptions {
+  /** Marathon label selector, e.g. `monkey.enabled==true` (server-side narrowing). */
+  labelSelector?: string;
+}
+
+export interface MarathonInfo {
+  name: string;
+  version: string;
+  elected: boolean;
+  leader: string | null;
+  frameworkId?: string;
+  mesosLeaderUiUrl?: string;
+}
