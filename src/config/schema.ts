@@ -1,0 +1,184 @@
+import convict from 'convict';
+
+/**
+ * The one configuration schema. Every key has doc, format, default and env; the env names are
+ * public interface (README "Configuration"). Formats that convict would coerce loosely (any
+ * string but 'false' is true; 'abc' becomes NaN) have strict custom formats here, so a typo in an
+ * environment variable fails start-up with a message instead of silently meaning something else.
+ */
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off']);
+
+convict.addFormat({
+  name: 'strict-boolean',
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error('must be true or false');
+  },
+  coerce(value: string) {
+    const v = value.trim().toLowerCase();
+    if (TRUE.has(v)) return true;
+    if (FALSE.has(v)) return false;
+    return value;
+  },
+});
+
+function intFormat(name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  convict.addFormat({
+    name,
+    validate(value: unknown) {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        throw new Error(`must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`);
+      }
+    },
+    coerce(value: string) {
+      return /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+    },
+  });
+}
+intFormat('int>=0', 0);
+intFormat('int>=1', 1);
+intFormat('tcp-port', 0, 65535);
+
+convict.addFormat({
+  name: 'fraction',
+  validate(value: unknown) {
+    if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw new Error('must be a number greater than 0 and at most 1');
+  },
+  coerce(value: string) {
+    const n = Number(value);
+    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+  },
+});
+
+function listCoerce(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+convict.addFormat({
+  name: 'string-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of strings (comma-separated in the environment)');
+  },
+  coerce: listCoerce,
+});
+
+convict.addFormat({
+  name: 'url-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of http(s) URLs (comma-separated in the environment)');
+    for (const v of value) {
+      if (typeof v !== 'string') throw new Error('must be a list of http(s) URLs');
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        throw new Error(`"${safeUrl(v)}" is not a URL; write it like http://marathon.mesos:8080`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new Error(`"${safeUrl(v)}" must start with http:// or https://`);
+      }
+    }
+  },
+  coerce: listCoerce,
+});
+
+convict.addFormat({
+  name: 'optional-url',
+  validate(value: unknown) {
+    if (value === '') return;
+    if (typeof value !== 'string') throw new Error('must be an http(s) URL');
+    try {
+      const url = new URL(value);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    } catch {
+      throw new Error(`"${safeUrl(value)}" is not an http(s) URL; write it like http://leader.mesos:5050`);
+    }
+  },
+});
+
+/** Credentials in a URL never reach an error message. */
+export function safeUrl(value: string): string {
+  return value.replace(/\/\/[^/@]*@/, '//***@');
+}
+
+export const schema = {
+  marathon: {
+    urls: {
+      doc: 'Marathon base URLs (an HA Marathon has several). Empty: `start` runs the built-in simulated cluster.',
+      format: 'url-list',
+      default: [] as string[],
+      env: 'MONKEY_MARATHON_URLS',
+    },
+    username: { doc: 'HTTP basic auth user for Marathon (OSS --http_credentials).', format: String, default: '', env: 'MONKEY_MARATHON_USERNAME' },
+    password: { doc: 'HTTP basic auth password.', format: String, default: '', env: 'MONKEY_MARATHON_PASSWORD', sensitive: true },
+    token: { doc: 'A DC/OS auth token, sent as `Authorization: token=...`.', format: String, default: '', env: 'MONKEY_MARATHON_TOKEN', sensitive: true },
+    serviceAccount: {
+      uid: { doc: 'DC/OS service account id; with a private key, the monkey logs in and refreshes its token itself.', format: String, default: '', env: 'MONKEY_DCOS_SERVICE_ACCOUNT' },
+      privateKeyFile: { doc: 'Path to the service account RSA private key (PEM).', format: String, default: '', env: 'MONKEY_DCOS_PRIVATE_KEY_FILE' },
+      privateKey: { doc: 'The service account RSA private key itself (PEM), e.g. from a DC/OS secret.', format: String, default: '', env: 'MONKEY_DCOS_PRIVATE_KEY', sensitive: true },
+      loginUrl: { doc: 'DC/OS login endpoint; default: <origin of the first Marathon URL>/acs/api/v1/auth/login.', format: 'optional-url', default: '', env: 'MONKEY_DCOS_LOGIN_URL' },
+    },
+    caFile: { doc: 'PEM file with the CA that signed Marathon/Mesos certificates (DC/OS strict mode: /run/dcos/pki/CA/ca-bundle.crt).', format: String, default: '', env: 'MONKEY_CA_FILE' },
+    timeoutMs: { doc: 'Timeout of one HTTP request to Marathon or Mesos, in milliseconds.', format: 'int>=1', default: 10000, env: 'MONKEY_HTTP_TIMEOUT_MS' },
+    retries: { doc: 'Retries of a read across all Marathon URLs before giving up (kills are never retried).', format: 'int>=0', default: 3, env: 'MONKEY_HTTP_RETRIES' },
+  },
+  mesos: {
+    url: {
+      doc: "Mesos master base URL (for agent attributes: racks). Empty: taken from Marathon's /v2/info.",
+      format: 'optional-url',
+      default: '',
+      env: 'MONKEY_MESOS_URL',
+    },
+  },
+  chaos: {
+    dryRun: { doc: 'Do everything but the kill. On by default; set MONKEY_DRY_RUN=false to kill for real.', format: 'strict-boolean', default: true, env: 'MONKEY_DRY_RUN' },
+    seed: { doc: 'Seed of the victim picker; each cycle derives its generator from (seed, scheduled instant). Empty: a random seed chosen at start and logged.', format: String, default: '', env: 'MONKEY_SEED' },
+    strategy: { doc: 'How victims are chosen: task, fraction, host or rack.', format: ['task', 'fraction', 'host', 'rack'], default: 'task', env: 'MONKEY_STRATEGY' },
+    fraction: { doc: 'With strategy fraction: the share of one app\'s instances to kill (rounded up).', format: 'fraction', default: 0.5, env: 'MONKEY_FRACTION' },
+    maxKills: { doc: 'Global cap on tasks killed per cycle.', format: 'int>=1', default: 1, env: 'MONKEY_MAX_KILLS' },
+    optIn: { doc: 'Only apps labelled monkey.enabled=true are targets (monkey.enabled=false always excludes).', format: 'strict-boolean', default: true, env: 'MONKEY_OPT_IN' },
+    include: { doc: 'App-id globs that may be targeted (empty: all), e.g. /prod/**.', format: 'string-list', default: [] as string[], env: 'MONKEY_INCLUDE' },
+    exclude: { doc: 'App-id globs that are never targeted, e.g. /infra/*.', format: 'string-list', default: [] as string[], env: 'MONKEY_EXCLUDE' },
+    minHealthy: { doc: 'Healthy instances an app keeps after a kill (label monkey.min-healthy overrides per app).', format: 'int>=0', default: 1, env: 'MONKEY_MIN_HEALTHY' },
+    minTaskAgeSeconds: { doc: 'Tasks younger than this are never victims.', format: 'int>=0', default: 60, env: 'MONKEY_MIN_TASK_AGE' },
+    recentFailureMinutes: { doc: 'An app whose last task failure is this recent is not in steady state.', format: 'int>=0', default: 10, env: 'MONKEY_RECENT_FAILURE_MINUTES' },
+    minKillIntervalMinutes: { doc: 'Minimum time between two kills in the same app (read back from the journal, survives restarts).', format: 'int>=0', default: 60, env: 'MONKEY_MIN_KILL_INTERVAL' },
+    rackAttribute: { doc: 'Mesos agent attribute that names the rack (strategy rack); falls back to the fault-domain zone.', format: String, default: 'rack', env: 'MONKEY_RACK_ATTRIBUTE' },
+    haltOnWeakness: { doc: 'Stop all chaos when an app does not recover, until POST /resume.', format: 'strict-boolean', default: true, env: 'MONKEY_HALT_ON_WEAKNESS' },
+    selfAppId: { doc: "The monkey's own Marathon app id, never a target (Marathon sets MARATHON_APP_ID).", format: String, default: '', env: 'MARATHON_APP_ID' },
+    allowFrameworks: { doc: 'Allow DC/OS framework apps (label DCOS_PACKAGE_FRAMEWORK_NAME) as targets.', format: 'strict-boolean', default: false, env: 'MONKEY_ALLOW_FRAMEWORKS' },
+    allowPersistentVolumes: { doc: 'Allow apps with persistent volumes as targets.', format: 'strict-boolean', default: false, env: 'MONKEY_ALLOW_PERSISTENT' },
+  },
+  recovery: {
+    timeout: { doc: 'Seconds an app has to come back to steady state after a kill (label monkey.recovery-timeout overrides).', format: 'int>=1', default: 300, env: 'MONKEY_RECOVERY_TIMEOUT' },
+    pollMs: { doc: 'Milliseconds between two reads of a recovering app.', format: 'int>=1', default: 2000, env: 'MONKEY_RECOVERY_POLL_MS' },
+  },
+  journal: {
+    path: { doc: 'Append-only JSON-lines audit journal.', format: String, default: 'marathon-monkey-journal.jsonl', env: 'MONKEY_JOURNAL' },
+  },
+  schedule: {
+    cron: { doc: 'When cycles fire, a cron expression evaluated in UTC.', format: String, default: '*/10 * * * *', env: 'MONKEY_CRON' },
+    timezone: { doc: 'IANA time zone in which office hours and holidays are judged.', format: String, default: 'UTC', env: 'MONKEY_TIMEZONE' },
+    officeHours: { doc: 'Windows in which chaos may act, e.g. "Mon-Thu 09:00-17:00, Fri 09:00-12:00", or "always".', format: String, default: 'Mon-Fri 09:00-17:00', env: 'MONKEY_OFFICE_HOURS' },
+    holidays: { doc: 'Dates (YYYY-MM-DD, local to the time zone) without chaos.', format: 'string-list', default: [] as string[], env: 'MONKEY_HOLIDAYS' },
+    holidayCalendar: { doc: 'Public-holiday calendar by country/region (date-holidays), e.g. DE, US-NY. Empty: none.', format: String, default: '', env: 'MONKEY_HOLIDAY_CALENDAR' },
+    jitterSeconds: { doc: 'Random delay (seeded) added to each cycle start so kills do not land on predictable minutes.', format: 'int>=0', default: 120, env: 'MONKEY_JITTER' },
+  },
+  server: {
+    port: { doc: 'Port of /health, /ready, /metrics, /status, /pause, /resume (falls back to PORT0 under Marathon).', format: 'tcp-port', default: 8000, env: 'MONKEY_PORT' },
+    host: { doc: 'Address the HTTP server binds.', format: String, default: '0.0.0.0', env: 'MONKEY_HOST' },
+    controlToken: { doc: 'Bearer token for POST /pause and /resume; empty: they are disabled.', format: String, default: '', env: 'MONKEY_CONTROL_TOKEN', sensitive: true },
+  },
+  shutdown: {
+    graceMs: { doc: 'On SIGTERM, how long an in-flight recovery watch may finish (keep below the taskKillGracePeriodSeconds Marathon gives the monkey).', format: 'int>=0', default: 20000, env: 'MONKEY_SHUTDOWN_GRACE_MS' },
+  },
+  log: {
+    level: { doc: 'Log level.', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'MONKEY_LOG_LEVEL' },
+  },
+};
+
+export type Schema = typeof schema;
