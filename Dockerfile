@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# Build stage: install everything, run the full test suite (lint, types, tests), then build.
+# A failing test fails the image build, so no untested image reaches a registry.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json eslint.config.js .mocharc.json ./
+COPY src ./src
+COPY test ./test
+COPY config ./config
+COPY scripts ./scripts
+# The contract tests read Marathon's published payloads from ../shared/fixtures; pass them in
+# with `--build-context shared=../shared` (see README); without them the build skips nothing
+# silently: it fails, because those tests are part of the suite.
+COPY --from=shared fixtures /shared/fixtures
+RUN npm test && npm prune --omit=dev
+
+# Runtime stage: production dependencies and compiled JavaScript only, as an unprivileged user.
+FROM node:22-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    MONKEY_JOURNAL=/var/lib/marathon-monkey/journal.jsonl \
+    MONKEY_PORT=8000
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/config ./config
+RUN mkdir -p /var/lib/marathon-monkey && chown node:node /var/lib/marathon-monkey
+USER node
+EXPOSE 8000
+# Marathon's own health check calls /health on PORT0; this one serves plain `docker run`.
+HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.MONKEY_PORT||process.env.PORT0||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["run"]
