@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+/** The commands and their flags: the public command-line interface (README "Commands"). */
+export type Command =
+  | { name: 'start' }
+  | { name: 'run' }
+  | { name: 'once'; json: boolean }
+  | { name: 'plan'; json: boolean; at?: Date; seed?: string }
+  | { name: 'explain'; appId: string; json: boolean }
+  | { name: 'validate' }
+  | { name: 'sim'; port?: number; scenario?: string }
+  | { name: 'help'; topic?: string }
+  | { name: 'version' };
+
+export const USAGE = `marathon-monkey — chaos engineering for Marathon
+
+Usage:
+  marathon-monkey start                      the daemon; with no MONKEY_MARATHON_URLS, on the built-in simulated cluster (demo)
+  marathon-monkey run                        the daemon against the configured Marathon
+  marathon-monkey once [--json]              run one cycle now and exit: 0 steady state held, 2 weakness found, 1 error
+  marathon-monkey plan [--at ISO] [--seed S] [--json]
+                                             what a cycle at that instant would do (never kills)
+  marathon-monkey explain APP_ID [--json]    why an app is or is not eligible, guard by guard
+  marathon-monkey validate                   check the whole configuration and exit
+  marathon-monkey sim [--port N] [--scenario FILE]
+                                             serve a simulated Marathon + Mesos master on 127.0.0.1
+  marathon-monkey help [config]              this text, or every configuration key
+  marathon-monkey --version
+
+Configuration comes from MONKEY_CONFIG (a JSON file) and MONKEY_* environment variables;
+\`marathon-monkey help config\` lists them all.`;
+
+const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'validate', 'sim', 'help'];
+
+/** Parses argv (without node and script). Every mistake is a UsageError that names it and the fix. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    return rest[0] === undefined ? { name: 'help' } : { name: 'help', topic: rest[0] };
+  }
+  if (first === '--version' || first === '-v' || first === 'version') return { name: 'version' };
+  if (!COMMANDS.includes(first)) {
+    throw new UsageError(`unknown command "${first}"; the commands are: ${COMMANDS.join(', ')}`);
+  }
+  switch (first) {
+    case 'start':
+    case 'run':
+    case 'validate':
+      strictParse(first, rest, {});
+      return { name: first };
+    case 'once': {
+      const { values } = strictParse(first, rest, { json: { type: 'boolean' } });
+      return { name: 'once', json: values.json === true };
+    }
+    case 'plan': {
+      const { values } = strictParse(first, rest, { json: { type: 'boolean' }, at: { type: 'string' }, seed: { type: 'string' } });
+      const cmd: Command = { name: 'plan', json: values.json === true };
+      if (typeof values.at === 'string') cmd.at = parseInstant(values.at);
+      if (typeof values.seed === 'string') {
+        if (values.seed === '') throw new UsageError('--seed needs a value, e.g. --seed team-sre-2026');
+        cmd.seed = values.seed;
+      }
+      return cmd;
+    }
+    case 'explain': {
+      const { values, positionals } = strictParse(first, rest, { json: { type: 'boolean' } }, true);
+      const appId = positionals[0];
+      if (appId === undefined || positionals.length !== 1) {
+        throw new UsageError('explain needs exactly one app id, e.g. `marathon-monkey explain /shop/cart`');
+      }
+      return { name: 'explain', appId: appId.startsWith('/') ? appId : `/${appId}`, json: values.json === true };
+    }
+    case 'sim': {
+      const { values } = strictParse(first, rest, { port: { type: 'string' }, scenario: { type: 'string' } });
+      const cmd: Command = { name: 'sim' };
+      if (typeof values.port === 'string') {
+        const port = /^\d+$/.test(values.port) ? Number(values.port) : NaN;
+        if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a TCP port from 0 to 65535, got "${values.port}"`);
+        cmd.port = port;
+      }
+      if (typeof values.scenario === 'string') cmd.scenario = values.scenario;
+      return cmd;
+    }
+    default:
+      return { name: 'help' };
+  }
+}
+
+type Options = Record<string, { type: 'boolean' | 'string' }>;
+
+function strictParse(command: string, args: string[], options: Options, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (err) {
+    const flags = Object.keys(options).map((o) => `--${o}`);
+    throw new UsageError(
+      `${command}: ${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`,
+      flags.length === 0 ? `\`${command}\` takes no flags` : `\`${command}\` takes ${flags.join(', ')}`,
+    );
+  }
+}
+
+function parseInstant(value: string): Date {
+  // Require an explicit offset: a bare local time would mean different instants on different hosts.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    throw new UsageError(`--at must be an ISO-8601 instant with a time zone, e.g. 2026-11-23T10:00:00Z, got "${value}"`);
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--at "${value}" is not a real instant`);
+  return date;
+}
