@@ -1,0 +1,193 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isDryRun, type CycleLike } from './cycle-like.js';
+
+export const METRIC_PREFIX = 'marathon_monkey_';
+
+/**
+ * Recovery takes from about a second (a restarted container) to the recovery timeout (up to
+ * half an hour), so the buckets are spread over that range roughly logarithmically.
+ */
+export const RECOVERY_BUCKETS_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1200, 1800];
+
+/** Marathon answers in milliseconds when healthy and in tens of seconds when its leader is busy. */
+export const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface MarathonRequestSample {
+  /**
+   * A templated endpoint name, never a concrete path: `GET /v2/apps/{id}`, not the app id, so the
+   * label stays bounded. A query string is cut off if one slips in.
+   */
+  endpoint: string;
+  status?: number;
+  durationMs: number;
+  /** An error code (`E_TIMEOUT`), an error with a `code`, or `true`. Absent: success unless status >= 400. */
+  error?: unknown;
+}
+
+export interface MonkeyMetricsOptions {
+  /** Exposed as marathon_monkey_build_info{version}. */
+  version?: string;
+  /** Default process metrics (CPU, memory, event loop lag, …) under the same prefix; on by default. */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The monkey's Prometheus metrics in a private registry (the global default registry is shared
+ * with whatever else is loaded into the process and makes tests leak into each other).
+ * Labels are bounded: app ids, strategies, reason codes, endpoint templates; never task ids.
+ */
+export class MonkeyMetrics {
+  readonly registry: Registry;
+  private readonly cycles: Counter<'outcome'>;
+  private readonly cycleErrors: Counter<'code'>;
+  private readonly kills: Counter<'app' | 'strategy' | 'outcome'>;
+  private readonly dryRunKills: Counter<'app' | 'strategy'>;
+  private readonly skips: Counter<'scope' | 'reason'>;
+  private readonly timeToRecover: Histogram<'app' | 'strategy'>;
+  private readonly weaknesses: Counter<'app' | 'reason'>;
+  private readonly marathonErrors: Counter<'endpoint' | 'code'>;
+  private readonly marathonLatency: Histogram<'endpoint'>;
+  private readonly pausedGauge: Gauge;
+  private readonly haltedGauge: Gauge;
+  private readonly quarantinedGauge: Gauge;
+  private readonly lastCycle: Gauge;
+
+  constructor(options: MonkeyMetricsOptions = {}) {
+    this.registry = new Registry();
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    const p = METRIC_PREFIX;
+
+    this.cycles = new Counter({ name: `${p}cycles_total`, help: 'Chaos cycles run, by outcome (killed, dry-run, nothing-to-do, weakness, error, skipped).', labelNames: ['outcome'], registers });
+    this.cycleErrors = new Counter({ name: `${p}cycle_errors_total`, help: 'Cycles that ended in an error, by error code.', labelNames: ['code'], registers });
+    this.kills = new Counter({
+      name: `${p}kills_total`,
+      help: 'Tasks killed for real, by app, strategy and outcome (recovered, not-recovered, unverified, unmatched: Marathon no longer knew the task).',
+      labelNames: ['app', 'strategy', 'outcome'],
+      registers,
+    });
+    this.dryRunKills = new Counter({ name: `${p}dry_run_kills_total`, help: 'Tasks that would have been killed had dry-run been off, by app and strategy.', labelNames: ['app', 'strategy'], registers });
+    this.skips = new Counter({
+      name: `${p}skips_total`,
+      help: 'Why chaos did not happen: scope=app counts apps a cycle passed over, scope=cycle counts whole cycles skipped, by reason code.',
+      labelNames: ['scope', 'reason'],
+      registers,
+    });
+    this.timeToRecover = new Histogram({
+      name: `${p}time_to_recover_seconds`,
+      help: 'Time from the kill until the app was back to its steady state.',
+      labelNames: ['app', 'strategy'],
+      buckets: RECOVERY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.weaknesses = new Counter({ name: `${p}weaknesses_total`, help: 'Weaknesses found (an app that did not return to steady state), by app and reason.', labelNames: ['app', 'reason'], registers });
+    this.marathonErrors = new Counter({ name: `${p}marathon_request_errors_total`, help: 'Failed Marathon/Mesos requests, by endpoint template and error code.', labelNames: ['endpoint', 'code'], registers });
+    this.marathonLatency = new Histogram({
+      name: `${p}marathon_request_duration_seconds`,
+      help: 'Marathon/Mesos request latency, by endpoint template (failures included).',
+      labelNames: ['endpoint'],
+      buckets: REQUEST_BUCKETS_SECONDS,
+      registers,
+    });
+    this.pausedGauge = new Gauge({ name: `${p}paused`, help: '1 while an operator has paused the monkey (POST /pause).', registers });
+    this.haltedGauge = new Gauge({ name: `${p}halted`, help: '1 while chaos is halted because a cycle found a weakness (POST /resume clears it).', registers });
+    this.quarantinedGauge = new Gauge({ name: `${p}quarantined_apps`, help: 'Apps excluded from chaos because a kill exposed a weakness in them.', registers });
+    this.lastCycle = new Gauge({ name: `${p}last_cycle_timestamp_seconds`, help: 'When the last cycle ran (Unix seconds), to alert on a monkey that stopped running.', registers });
+    const build = new Gauge({ name: `${p}build_info`, help: 'Always 1; the version is a label.', labelNames: ['version'], registers });
+    build.set({ version: options.version ?? 'unknown' }, 1);
+
+    this.pausedGauge.set(0);
+    this.haltedGauge.set(0);
+    this.quarantinedGauge.set(0);
+  }
+
+  /** Counts one finished cycle record; tolerant of missing fields. */
+  recordCycle(record: CycleLike): void {
+    const outcome = label(record.outcome, 'unknown');
+    const strategy = label(record.strategy, 'unknown');
+    this.cycles.inc({ outcome });
+    if (outcome === 'error') this.cycleErrors.inc({ code: codeLabel(record.error?.code) });
+
+    const time = record.time === undefined ? NaN : Date.parse(record.time);
+    if (Number.isFinite(time)) this.lastCycle.set(time / 1000);
+
+    for (const s of record.skipped ?? []) this.skips.inc({ scope: 'app', reason: label(s.reason, 'unknown') });
+    if (outcome === 'skipped') this.skips.inc({ scope: 'cycle', reason: label(record.reason, 'unknown') });
+
+    for (const w of record.weaknesses ?? []) this.weaknesses.inc({ app: label(w.appId, 'unknown'), reason: label(w.reason, 'unknown') });
+
+    const victims = record.victims ?? [];
+    if (isDryRun(record)) {
+      for (const v of victims) this.dryRunKills.inc({ app: label(v.appId, 'unknown'), strategy });
+      return;
+    }
+
+    const unmatched = new Set(record.killResponse?.unmatched ?? []);
+    // Without a kill response an error cycle never reached the kill; a killed/weakness cycle did.
+    const killSent = record.killResponse !== undefined || outcome === 'killed' || outcome === 'weakness';
+    if (killSent) {
+      for (const v of victims) {
+        const app = label(v.appId, 'unknown');
+        let killOutcome: string;
+        if (v.taskId !== undefined && unmatched.has(v.taskId)) killOutcome = 'unmatched';
+        else {
+          const after = v.appId === undefined ? undefined : record.after?.[v.appId];
+          killOutcome = after?.recovered === undefined ? 'unverified' : after.recovered ? 'recovered' : 'not-recovered';
+        }
+        this.kills.inc({ app, strategy, outcome: killOutcome });
+      }
+    }
+
+    for (const [appId, after] of Object.entries(record.after ?? {})) {
+      if (after?.recovered === true && typeof after.timeToRecoverMs === 'number' && Number.isFinite(after.timeToRecoverMs)) {
+        this.timeToRecover.observe({ app: label(appId, 'unknown'), strategy }, Math.max(0, after.timeToRecoverMs) / 1000);
+      }
+    }
+  }
+
+  recordMarathonRequest(sample: MarathonRequestSample): void {
+    const endpoint = endpointLabel(sample.endpoint);
+    if (Number.isFinite(sample.durationMs)) this.marathonLatency.observe({ endpoint }, Math.max(0, sample.durationMs) / 1000);
+    const failed = (sample.error !== undefined && sample.error !== false) || (sample.status !== undefined && sample.status >= 400);
+    if (!failed) return;
+    this.marathonErrors.inc({ endpoint, code: errorCode(sample.error, sample.status) });
+  }
+
+  setPaused(paused: boolean): void {
+    this.pausedGauge.set(paused ? 1 : 0);
+  }
+
+  setHalted(halted: boolean): void {
+    this.haltedGauge.set(halted ? 1 : 0);
+  }
+
+  setQuarantined(count: number): void {
+    this.quarantinedGauge.set(count);
+  }
+
+  /** The exposition text and its content type, for GET /metrics. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function label(value: string | undefined, fallback: string): string {
+  return value === undefined || value === '' ? fallback : value;
+}
+
+/** Error codes are stable identifiers; anything else (a message, a stack) would explode the label. */
+function codeLabel(code: string | undefined): string {
+  return code !== undefined && /^[A-Za-z0-9_.-]{1,48}$/.test(code) ? code : 'other';
+}
+
+function errorCode(error: unknown, status: number | undefined): string {
+  if (typeof error === 'string') return codeLabel(error);
+  if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return codeLabel(error.code);
+  if (status !== undefined && status >= 400) return `HTTP_${status}`;
+  return 'other';
+}
+
+function endpointLabel(endpoint: string): string {
+  const cut = endpoint.split('?')[0] ?? '';
+  return cut === '' ? 'unknown' : cut.slice(0, 80);
+}

@@ -1,0 +1,339 @@
+import type { Clock } from '../platform/clock.js';
+import { isDryRun, type CycleLike } from './cycle-like.js';
+
+/**
+ * The single place that holds what the operator side reports: live and ready (kept apart, the
+ * lightship model), who paused the monkey and why, the halt a weakness caused, quarantined apps,
+ * and a bounded history of cycles. The daemon and the HTTP server both write here; /status,
+ * /ready and the gauges in /metrics read from here, so they never disagree.
+ */
+
+export interface PauseInfo {
+  /** ISO instant. */
+  readonly since: string;
+  readonly reason: string;
+  readonly by: string;
+}
+
+export interface HaltInfo {
+  /** ISO instant. */
+  readonly since: string;
+  readonly appId: string;
+  readonly reason: string;
+  readonly detail?: string;
+  readonly cycleId?: string;
+}
+
+export interface QuarantineInfo {
+  /** ISO instant. */
+  readonly since: string;
+  readonly reason: string;
+  readonly detail?: string;
+  readonly cycleId?: string;
+}
+
+export type ActVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: 'paused' | 'halted' | 'shutting-down'; readonly detail: string };
+
+/** Why /ready says no. `starting` until the daemon calls setReady(). */
+export interface Readiness {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+/** What /status shows per cycle: enough to see why, small enough to keep 20 of them. */
+export interface CycleSummary {
+  readonly cycleId: string | undefined;
+  readonly time: string | undefined;
+  readonly scheduledAt: string | undefined;
+  readonly outcome: string;
+  readonly strategy: string | undefined;
+  readonly dryRun: boolean;
+  readonly counts: CycleLike['counts'];
+  readonly victims: readonly { appId: string; taskId: string | undefined; host: string | undefined; rack: string | undefined }[];
+  /** Skipped apps counted by reason (the full list with details is in the journal). */
+  readonly skippedByReason: Readonly<Record<string, number>>;
+  readonly recovery: readonly { appId: string; recovered: boolean; timeToRecoverMs: number | undefined }[];
+  readonly weaknesses: readonly { appId: string; reason: string; detail: string | undefined }[];
+  readonly error: { code: string; message: string } | undefined;
+  readonly halted: boolean;
+  readonly reason: string | undefined;
+  readonly detail: string | undefined;
+}
+
+export interface StateCounters {
+  cycles: number;
+  cyclesByOutcome: Record<string, number>;
+  kills: number;
+  dryRunKills: number;
+  weaknesses: number;
+}
+
+export interface StateSnapshot {
+  readonly startedAt: string;
+  readonly uptimeSeconds: number;
+  readonly live: boolean;
+  readonly readiness: Readiness;
+  readonly shuttingDown: boolean;
+  readonly paused: PauseInfo | null;
+  readonly halted: HaltInfo | null;
+  readonly canAct: ActVerdict;
+  readonly quarantined: Readonly<Record<string, QuarantineInfo>>;
+  readonly counters: StateCounters;
+  /** Newest first. */
+  readonly lastCycles: readonly CycleSummary[];
+}
+
+export interface DaemonStateOptions {
+  clock: Clock;
+  /** How many cycle summaries /status keeps (default 20). */
+  historySize?: number;
+}
+
+/** A summary holds at most this many victims so one huge host or rack kill cannot bloat /status. */
+const MAX_VICTIMS_PER_SUMMARY = 50;
+
+export class DaemonState {
+  private readonly clock: Clock;
+  private readonly startedAtMs: number;
+  private live = true;
+  private liveReason = '';
+  private readiness: Readiness = { ready: false, reason: 'starting', detail: 'the daemon has not finished starting' };
+  private shuttingDown = false;
+  private pausedInfo: PauseInfo | undefined;
+  private haltedInfo: HaltInfo | undefined;
+  private readonly quarantine = new Map<string, QuarantineInfo>();
+  private readonly history: CycleSummary[];
+  private readonly historySize: number;
+  private historyNext = 0;
+  private historyCount = 0;
+  private readonly counters: StateCounters = { cycles: 0, cyclesByOutcome: {}, kills: 0, dryRunKills: 0, weaknesses: 0 };
+
+  constructor(options: DaemonStateOptions) {
+    this.clock = options.clock;
+    this.startedAtMs = options.clock.now();
+    this.historySize = Math.max(1, Math.floor(options.historySize ?? 20));
+    this.history = new Array<CycleSummary>(this.historySize);
+  }
+
+  // --- live and ready -------------------------------------------------------------------------
+
+  /** Liveness stays up through shutdown; only a wedged daemon (the daemon decides) drops it. */
+  isLive(): { live: boolean; reason: string } {
+    return { live: this.live, reason: this.liveReason };
+  }
+
+  /** For a fault the process cannot recover from: Marathon's health check then restarts it. */
+  markNotLive(reason: string): void {
+    this.live = false;
+    this.liveReason = reason;
+  }
+
+  getReadiness(): Readiness {
+    return this.readiness;
+  }
+
+  /** Started and connected. Ignored once shutdown began: readiness never comes back. */
+  setReady(): void {
+    if (this.shuttingDown) return;
+    this.readiness = { ready: true, reason: 'ready', detail: 'started and connected to Marathon' };
+  }
+
+  /** E.g. `marathon-unreachable`; ignored once shutdown began so its reason is not overwritten. */
+  setNotReady(reason: string, detail = ''): void {
+    if (this.shuttingDown) return;
+    this.readiness = { ready: false, reason, detail };
+  }
+
+  /** Drops readiness at once (first phase of shutdown); live stays up until the process exits. */
+  beginShutdown(detail = 'the daemon is shutting down'): void {
+    this.shuttingDown = true;
+    this.readiness = { ready: false, reason: 'shutting-down', detail };
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  // --- pause and halt -------------------------------------------------------------------------
+
+  get paused(): PauseInfo | undefined {
+    return this.pausedInfo;
+  }
+
+  get halted(): HaltInfo | undefined {
+    return this.haltedInfo;
+  }
+
+  /** Idempotent: pausing a paused daemon keeps the first pause's time, reason and author. */
+  pause(input: { reason?: string; by: string }): { changed: boolean; paused: PauseInfo } {
+    if (this.pausedInfo !== undefined) return { changed: false, paused: this.pausedInfo };
+    this.pausedInfo = { since: this.iso(), reason: nonEmpty(input.reason, 'no reason given'), by: input.by };
+    return { changed: true, paused: this.pausedInfo };
+  }
+
+  /** Clears a pause and a weakness halt alike: both need the same human decision to go on. */
+  resume(): { changed: boolean; wasPaused: PauseInfo | undefined; clearedHalt: HaltInfo | undefined } {
+    const wasPaused = this.pausedInfo;
+    const clearedHalt = this.haltedInfo;
+    this.pausedInfo = undefined;
+    this.haltedInfo = undefined;
+    return { changed: wasPaused !== undefined || clearedHalt !== undefined, wasPaused, clearedHalt };
+  }
+
+  /** Set by the daemon when a cycle finds a weakness and chaos.haltOnWeakness is on. The first halt wins. */
+  halt(input: { appId: string; reason: string; detail?: string; cycleId?: string; since?: string }): HaltInfo {
+    if (this.haltedInfo !== undefined) return this.haltedInfo;
+    this.haltedInfo = {
+      since: input.since ?? this.iso(),
+      appId: input.appId,
+      reason: input.reason,
+      ...(input.detail === undefined ? {} : { detail: input.detail }),
+      ...(input.cycleId === undefined ? {} : { cycleId: input.cycleId }),
+    };
+    return this.haltedInfo;
+  }
+
+  /**
+   * Whether a cycle may act now; a pure query. Shutdown wins over a halt, a halt over a pause,
+   * because that is the order in which an operator must act to get chaos going again.
+   */
+  canAct(): ActVerdict {
+    if (this.shuttingDown) return { ok: false, reason: 'shutting-down', detail: 'the daemon is shutting down; no new cycles start' };
+    if (this.haltedInfo !== undefined) {
+      const h = this.haltedInfo;
+      return {
+        ok: false,
+        reason: 'halted',
+        detail: `halted since ${h.since}: weakness in ${h.appId} (${h.reason}); POST /resume clears it once the app is fixed`,
+      };
+    }
+    if (this.pausedInfo !== undefined) {
+      const p = this.pausedInfo;
+      return { ok: false, reason: 'paused', detail: `paused since ${p.since} by ${p.by}: ${p.reason}; POST /resume to continue` };
+    }
+    return { ok: true };
+  }
+
+  // --- quarantine -----------------------------------------------------------------------------
+
+  quarantineApp(appId: string, info: { reason: string; detail?: string; cycleId?: string; since?: string }): void {
+    this.quarantine.set(appId, {
+      since: info.since ?? this.iso(),
+      reason: info.reason,
+      ...(info.detail === undefined ? {} : { detail: info.detail }),
+      ...(info.cycleId === undefined ? {} : { cycleId: info.cycleId }),
+    });
+  }
+
+  releaseApp(appId: string): boolean {
+    return this.quarantine.delete(appId);
+  }
+
+  /** Replaces the whole set, e.g. with what the journal remembers at start-up. */
+  setQuarantined(entries: Iterable<[string, QuarantineInfo]>): void {
+    this.quarantine.clear();
+    for (const [appId, info] of entries) this.quarantine.set(appId, info);
+  }
+
+  quarantined(): ReadonlyMap<string, QuarantineInfo> {
+    return this.quarantine;
+  }
+
+  // --- cycles ---------------------------------------------------------------------------------
+
+  /** Keeps a summary of the cycle (ring buffer, constant memory) and bumps the counters. */
+  recordCycle(record: CycleLike): CycleSummary {
+    const summary = summarise(record);
+    this.history[this.historyNext] = summary;
+    this.historyNext = (this.historyNext + 1) % this.historySize;
+    this.historyCount = Math.min(this.historyCount + 1, this.historySize);
+
+    const c = this.counters;
+    c.cycles += 1;
+    c.cyclesByOutcome[summary.outcome] = (c.cyclesByOutcome[summary.outcome] ?? 0) + 1;
+    const victims = record.victims?.length ?? 0;
+    if (isDryRun(record)) c.dryRunKills += victims;
+    else if (record.killResponse?.matched !== undefined) c.kills += record.killResponse.matched.length;
+    else if (summary.outcome === 'killed' || summary.outcome === 'weakness') c.kills += victims;
+    c.weaknesses += record.weaknesses?.length ?? 0;
+    return summary;
+  }
+
+  /** Newest first. */
+  lastCycles(): CycleSummary[] {
+    const out: CycleSummary[] = [];
+    for (let i = 1; i <= this.historyCount; i++) {
+      const s = this.history[(this.historyNext - i + this.historySize) % this.historySize];
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  getCounters(): StateCounters {
+    return { ...this.counters, cyclesByOutcome: { ...this.counters.cyclesByOutcome } };
+  }
+
+  // --- reporting ------------------------------------------------------------------------------
+
+  uptimeSeconds(): number {
+    return Math.max(0, Math.round((this.clock.now() - this.startedAtMs) / 1000));
+  }
+
+  snapshot(): StateSnapshot {
+    return {
+      startedAt: new Date(this.startedAtMs).toISOString(),
+      uptimeSeconds: this.uptimeSeconds(),
+      live: this.live,
+      readiness: this.readiness,
+      shuttingDown: this.shuttingDown,
+      paused: this.pausedInfo ?? null,
+      halted: this.haltedInfo ?? null,
+      canAct: this.canAct(),
+      quarantined: Object.fromEntries(this.quarantine),
+      counters: this.getCounters(),
+      lastCycles: this.lastCycles(),
+    };
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+function nonEmpty(value: string | undefined, fallback: string): string {
+  return value === undefined || value.trim() === '' ? fallback : value;
+}
+
+function summarise(r: CycleLike): CycleSummary {
+  const skippedByReason: Record<string, number> = {};
+  for (const s of r.skipped ?? []) {
+    const reason = s.reason ?? 'unknown';
+    skippedByReason[reason] = (skippedByReason[reason] ?? 0) + 1;
+  }
+  return {
+    cycleId: r.cycleId,
+    time: r.time,
+    scheduledAt: r.scheduledAt,
+    outcome: r.outcome ?? 'unknown',
+    strategy: r.strategy,
+    dryRun: isDryRun(r),
+    counts: r.counts === undefined ? undefined : { ...r.counts },
+    victims: (r.victims ?? [])
+      .slice(0, MAX_VICTIMS_PER_SUMMARY)
+      .map((v) => ({ appId: v.appId ?? 'unknown', taskId: v.taskId, host: v.host, rack: v.rack })),
+    skippedByReason,
+    recovery: Object.entries(r.after ?? {}).map(([appId, a]) => ({
+      appId,
+      recovered: a?.recovered === true,
+      timeToRecoverMs: a?.timeToRecoverMs,
+    })),
+    weaknesses: (r.weaknesses ?? []).map((w) => ({ appId: w.appId ?? 'unknown', reason: w.reason ?? 'unknown', detail: w.detail })),
+    error: r.error === undefined ? undefined : { code: r.error.code ?? 'unknown', message: r.error.message ?? '' },
+    halted: r.halted === true,
+    reason: r.reason,
+    detail: r.detail,
+  };
+}
