@@ -1,0 +1,82 @@
+import type { MarathonApp } from '../marathon/types.js';
+import type { MesosAgent } from '../mesos/types.js';
+import { APP_GUARDS, eligibleTasks, floorOf, guardContext } from './guards.js';
+import type { ChaosMemory } from './memory.js';
+import type { Reason } from './reasons.js';
+import { indexAgents, rackOf } from './select.js';
+import type { ChaosSettings } from './settings.js';
+import { healthyCount, judgeSteadyState } from './steady-state.js';
+
+export interface GuardResult {
+  guard: string;
+  ok: boolean;
+  reason?: Reason;
+  detail: string;
+}
+
+export interface Explanation {
+  appId: string;
+  eligible: boolean;
+  guards: GuardResult[];
+  /** Task ids that could be victims (running, old enough), sorted. */
+  candidateTasks: string[];
+  /** Kills the app can take this cycle while keeping its healthy floor. */
+  budget: number;
+}
+
+/**
+ * Every guard for one app, not just the first that fails, so `marathon-monkey explain APP_ID`
+ * shows an operator the full picture. Same pure functions as the cycle.
+ */
+export function explainApp(
+  appId: string,
+  apps: readonly MarathonApp[],
+  agents: readonly MesosAgent[] | null,
+  settings: ChaosSettings,
+  memory: ChaosMemory,
+  now: number | Date,
+): Explanation {
+  const nowMs = typeof now === 'number' ? now : now.getTime();
+  const app = apps.find((a) => a.id === appId);
+  if (!app) {
+    return {
+      appId,
+      eligible: false,
+      guards: [{ guard: 'exists', ok: false, detail: `Marathon lists no app ${appId} (ids are absolute, e.g. /shop/cart)` }],
+      candidateTasks: [],
+      budget: 0,
+    };
+  }
+  // The cycle lifts a quarantine when it sees the app steady again; explain says the same.
+  let effective = memory;
+  if (memory.quarantined.has(appId) && judgeSteadyState(app, nowMs, settings).ok) {
+    const quarantined = new Map(memory.quarantined);
+    quarantined.delete(appId);
+    effective = { ...memory, quarantined };
+  }
+  const ctx = guardContext(settings, effective, nowMs);
+  const guards: GuardResult[] = [{ guard: 'exists', ok: true, detail: `${app.instances} instances, ${app.tasks.length} tasks listed` }];
+  for (const g of APP_GUARDS) {
+    const v = g.check(app, ctx);
+    guards.push(v.ok ? { guard: g.name, ok: true, detail: g.doc } : { guard: g.name, ok: false, reason: v.reason, detail: v.detail });
+  }
+  const { tasks, verdict } = eligibleTasks(app, ctx);
+  guards.push(
+    verdict.ok
+      ? { guard: 'tasks', ok: true, detail: `${tasks.length} running task(s) older than ${settings.minTaskAgeSeconds}s` }
+      : { guard: 'tasks', ok: false, reason: verdict.reason, detail: verdict.detail },
+  );
+  if (settings.strategy === 'rack') {
+    const index = indexAgents(agents ?? []);
+    const racks = [...new Set(tasks.map((t) => rackOf(t, index, settings.rackAttribute) ?? '(none)'))].sort();
+    const known = racks.filter((r) => r !== '(none)');
+    guards.push(
+      known.length > 0
+        ? { guard: 'rack', ok: true, detail: `tasks on ${settings.rackAttribute} ${racks.join(', ')}` }
+        : { guard: 'rack', ok: false, reason: 'no-rack', detail: `no task runs on an agent with attribute ${settings.rackAttribute} or a zone` },
+    );
+  }
+  const floor = floorOf(app, settings);
+  const budget = floor === undefined ? 0 : Math.max(0, healthyCount(app) - floor);
+  return { appId, eligible: guards.every((g) => g.ok), guards, candidateTasks: tasks.map((t) => t.id), budget };
+}

@@ -1,0 +1,44 @@
+/** The chaos cycle's public surface. */
+export { runCycle, LOG as CYCLE_LOG, type CycleDeps, type CycleContext } from './cycle.js';
+export { explainApp, type Explanation, type GuardResult } from './explain.js';
+export {
+  APP_GUARDS,
+  eligibleTasks,
+  filterApps,
+  floorOf,
+  guardContext,
+  recoveryTimeoutMsOf,
+  type AppGuard,
+  type Candidate,
+  type GuardContext,
+} from './guards.js';
+export { parseAppLabels, type AppLabels } from './labels.js';
+export { EMPTY_MEMORY, type ChaosMemory, type HaltState, type QuarantineEntry } from './memory.js';
+export type { AgentsReader, AppsReader, TaskKiller } from './ports.js';
+export { REASONS, type Reason, type Skip } from './reasons.js';
+export {
+  baseRecord,
+  killRequestFor,
+  skippedCycleRecord,
+  summarizeCycle,
+  type AfterKill,
+  type CycleOutcome,
+  type CycleRecord,
+  type KillRequest,
+  type QuarantineLift,
+  type Weakness,
+} from './record.js';
+export { judgeRecovered, watchRecovery, type WatchOptions } from './recovery.js';
+export { indexAgents, rackOf, selectVictims, type AgentIndex, type Selection, type Target, type Victim } from './select.js';
+export {
+  chaosSettings,
+  DEFAULT_CHAOS_SETTINGS,
+  LABEL_ENABLED,
+  LABEL_FRAMEWORK,
+  LABEL_MIN_HEALTHY,
+  LABEL_RECOVERY_TIMEOUT,
+  STRATEGIES,
+  type ChaosSettings,
+  type Strategy,
+} from './settings.js';
+export { healthSnapshot, healthyCount, judgeSteadyState, type HealthSnapshot, type Verdict } from './steady-state.js';

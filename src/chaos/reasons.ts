@@ -1,0 +1,47 @@
+/**
+ * Every "no" has a reason. These codes appear in the journal, logs, `/status`, metrics labels and
+ * `explain`, so they are stable: add new ones, never rename.
+ */
+export const REASONS = {
+  // Who may be a victim at all (configuration and labels).
+  optedOut: 'opted-out',
+  notOptedIn: 'not-opted-in',
+  notIncluded: 'not-included',
+  excluded: 'excluded',
+  self: 'self',
+  framework: 'framework',
+  persistentVolumes: 'persistent-volumes',
+  badLabel: 'bad-label',
+  // What the journal remembers.
+  quarantined: 'quarantined',
+  recentlyKilled: 'recently-killed',
+  // Steady state (the hypothesis).
+  deploying: 'deploying',
+  underReplicated: 'under-replicated',
+  unhealthy: 'unhealthy',
+  recentFailure: 'recent-failure',
+  // Tasks.
+  noTasks: 'no-tasks',
+  tooYoung: 'too-young',
+  // Blast radius.
+  belowMinHealthy: 'below-min-healthy',
+  maxKills: 'max-kills',
+  noRack: 'no-rack',
+  // Between plan and kill.
+  taskGone: 'task-gone',
+  appGone: 'app-gone',
+  // Whole-cycle gates.
+  halted: 'halted',
+  // After the kill.
+  notRecovered: 'not-recovered',
+} as const;
+
+export type Reason = (typeof REASONS)[keyof typeof REASONS];
+
+/** Why an app (or one of its tasks) was not a victim. */
+export interface Skip {
+  appId: string;
+  reason: Reason;
+  detail: string;
+  taskId?: string;
+}

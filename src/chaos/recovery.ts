@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { MarathonApp } from '../marathon/types.js';
+import type { Clock } from '../platform/clock.js';
+import type { AppsReader } from './ports.js';
+import type { AfterKill } from './record.js';
+import type { ChaosSettings } from './settings.js';
+import { healthSnapshot, judgeSteadyState, type Verdict } from './steady-state.js';
+
+export const LOG_RECOVERY_READ_FAILED = 'recovery read failed; retrying until the deadline';
+
+/**
+ * Recovered = steady state again AND none of the killed task ids is listed any more. In Marathon
+ * 1.8+ the replacement keeps the instance id but gets the next incarnation, so a listed id that
+ * equals a killed one (even TASK_KILLED) is the old task, not its replacement. The failure our own
+ * kill may have recorded as lastTaskFailure is not held against the app.
+ */
+export function judgeRecovered(
+  app: MarathonApp,
+  killedIds: ReadonlySet<string>,
+  now: number,
+  settings: Pick<ChaosSettings, 'recentFailureMinutes'>,
+): { recovered: boolean; verdict: Verdict; stillListed: string[] } {
+  const verdict = judgeSteadyState(app, now, settings, killedIds);
+  const stillListed = app.tasks.filter((t) => killedIds.has(t.id)).map((t) => t.id);
+  return { recovered: verdict.ok && stillListed.length === 0, verdict, stillListed };
+}
+
+export interface WatchOptions {
+  clock: Clock;
+  logger: Logger;
+  settings: Pick<ChaosSettings, 'recentFailureMinutes' | 'recoveryPollMs'>;
+  /** Epoch ms of the kill answer: recovery time is measured from here. */
+  killAnsweredAt: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Polls one app with `getApp` (never the whole listing) every recoveryPollMs until it has
+ * recovered or the deadline passes. The last read happens at the deadline itself.
+ */
+export async function watchRecovery(apps: AppsReader, appId: string, killedIds: ReadonlySet<string>, o: WatchOptions): Promise<AfterKill> {
+  const deadline = o.killAnsweredAt + o.timeoutMs;
+  const result: AfterKill = { recovered: false, timeToRecoverMs: null, health: null, timeoutMs: o.timeoutMs, polls: 0 };
+  const pollMs = Math.max(1, o.settings.recoveryPollMs);
+  for (;;) {
+    const remaining = deadline - o.clock.now();
+    try {
+      await o.clock.sleep(Math.max(0, Math.min(pollMs, remaining)), o.signal);
+    } catch {
+      result.aborted = true;
+      return result;
+    }
+    result.polls++;
+    let app: MarathonApp | undefined;
+    try {
+      app = await apps.getApp(appId);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'E_APP_NOT_FOUND') {
+        result.gone = true;
+        return result;
+      }
+      o.logger.warn({ appId, err: safeError(err) }, LOG_RECOVERY_READ_FAILED);
+    }
+    const now = o.clock.now();
+    if (app) {
+      const judged = judgeRecovered(app, killedIds, now, o.settings);
+      result.health = healthSnapshot(app);
+      if (judged.recovered) {
+        result.recovered = true;
+        result.timeToRecoverMs = Math.max(0, now - o.killAnsweredAt);
+        delete result.killedStillListed;
+        delete result.lastProblem;
+        return result;
+      }
+      const problems: string[] = [];
+      if (!judged.verdict.ok) problems.push(`${judged.verdict.reason}: ${judged.verdict.detail}`);
+      if (judged.stillListed.length > 0) {
+        result.killedStillListed = judged.stillListed;
+        problems.push(`killed task(s) still listed: ${judged.stillListed.join(', ')}`);
+      } else delete result.killedStillListed;
+      result.lastProblem = problems.join('; ');
+    }
+    if (now >= deadline) return result;
+    if (o.signal?.aborted) {
+      result.aborted = true;
+      return result;
+    }
+  }
+}
+
+/** Only the safe fields of an error (habit 7: a raw HTTP error can carry credentials). */
+export function safeError(err: unknown): { code: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown };
+  return {
+    code: typeof e.code === 'string' ? e.code : 'E_UNKNOWN',
+    message: typeof e.message === 'string' ? e.message : String(err),
+  };
+}

@@ -1,0 +1,184 @@
+import type { MarathonTask } from '../marathon/types.js';
+import type { MesosAgent } from '../mesos/types.js';
+import { pick, sample, type Random } from '../platform/random.js';
+import { byId, type Candidate } from './guards.js';
+import { REASONS, type Skip } from './reasons.js';
+import type { ChaosSettings } from './settings.js';
+
+export interface Victim {
+  appId: string;
+  taskId: string;
+  host: string;
+  agentId: string | null;
+  rack: string | null;
+}
+
+/** What the strategy aimed at: one app, one agent, or one rack value. */
+export interface Target {
+  kind: 'app' | 'agent' | 'rack';
+  value: string;
+}
+
+export interface Selection {
+  victims: Victim[];
+  target: Target | null;
+  /** Tasks of the target spared by the healthy floor or the global cap, and tasks with no rack. */
+  spared: Skip[];
+}
+
+/** Agents indexed for the task → agent join (marathon-api.md §11: slaveId == agent.id, host == hostname). */
+export interface AgentIndex {
+  byId: ReadonlyMap<string, MesosAgent>;
+  byHost: ReadonlyMap<string, MesosAgent>;
+}
+
+export function indexAgents(agents: readonly MesosAgent[]): AgentIndex {
+  const byIdMap = new Map<string, MesosAgent>();
+  const byHost = new Map<string, MesosAgent>();
+  for (const a of agents) {
+    byIdMap.set(a.id, a);
+    // Inactive agents may share a hostname with their re-registered successor; the active one wins.
+    if (a.active || !byHost.has(a.hostname)) byHost.set(a.hostname, a);
+  }
+  return { byId: byIdMap, byHost };
+}
+
+const NO_AGENTS: AgentIndex = { byId: new Map(), byHost: new Map() };
+
+/**
+ * The task's rack: the agent attribute `rackAttribute`, else the agent's fault-domain zone, else
+ * the zone Marathon reports on the task. Null when none is known.
+ */
+export function rackOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string): string | null {
+  const agent = (task.slaveId !== undefined ? agents.byId.get(task.slaveId) : undefined) ?? agents.byHost.get(task.host);
+  const attr = agent?.attributes[rackAttribute];
+  if (attr !== undefined) return String(attr);
+  return agent?.zone ?? task.zone ?? null;
+}
+
+function agentKey(task: MarathonTask): string {
+  return task.slaveId ?? `host:${task.host}`;
+}
+
+function victimOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string): Victim {
+  return { appId: task.appId, taskId: task.id, host: task.host, agentId: task.slaveId ?? null, rack: rackOf(task, agents, rackAttribute) };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Picks victims among candidates (already sorted canonically by filterApps). Every random draw is
+ * made over a canonically sorted list, so Marathon's response order cannot change a pick; all
+ * sampling is without replacement.
+ */
+export function selectVictims(
+  candidates: readonly Candidate[],
+  settings: Pick<ChaosSettings, 'strategy' | 'fraction' | 'maxKills' | 'rackAttribute'>,
+  random: Random,
+  agents: AgentIndex = NO_AGENTS,
+): Selection {
+  const cap = Math.max(0, Math.floor(settings.maxKills));
+  if (cap === 0 || candidates.length === 0) return { victims: [], target: null, spared: [] };
+  const rackAttr = settings.rackAttribute;
+
+  switch (settings.strategy) {
+    case 'task': {
+      const c = pick(random, candidates) as Candidate;
+      const task = pick(random, c.tasks) as MarathonTask;
+      return { victims: [victimOf(task, agents, rackAttr)], target: { kind: 'app', value: c.app.id }, spared: [] };
+    }
+    case 'fraction': {
+      const c = pick(random, candidates) as Candidate;
+      const wanted = Math.ceil(settings.fraction * c.app.instances);
+      const n = Math.min(wanted, c.budget, cap, c.tasks.length);
+      const spared: Skip[] = [];
+      if (n < wanted) {
+        const why = n === c.budget ? REASONS.belowMinHealthy : n === cap ? REASONS.maxKills : REASONS.tooYoung;
+        spared.push({
+          appId: c.app.id,
+          reason: why,
+          detail: `fraction wanted ${wanted} of ${c.app.instances}; floor allows ${c.budget}, cap ${cap}, ${c.tasks.length} old-enough running tasks`,
+        });
+      }
+      const victims = sample(random, c.tasks, n).sort(byId).map((t) => victimOf(t, agents, rackAttr));
+      return { victims, target: { kind: 'app', value: c.app.id }, spared };
+    }
+    case 'host':
+      return selectGroup(candidates, (t) => agentKey(t), 'agent', cap, random, agents, rackAttr);
+    case 'rack':
+      return selectGroup(candidates, (t) => rackOf(t, agents, rackAttr), 'rack', cap, random, agents, rackAttr);
+  }
+}
+
+/**
+ * Host and rack: one group uniformly among groups holding candidate tasks, then all of its
+ * candidate tasks, cut so that every app keeps its floor and the total stays within the cap.
+ */
+function selectGroup(
+  candidates: readonly Candidate[],
+  keyOf: (t: MarathonTask) => string | null,
+  kind: Target['kind'],
+  cap: number,
+  random: Random,
+  agents: AgentIndex,
+  rackAttr: string,
+): Selection {
+  const groups = new Map<string, MarathonTask[]>();
+  const spared: Skip[] = [];
+  for (const c of candidates) {
+    let unknown = 0;
+    for (const t of c.tasks) {
+      const key = keyOf(t);
+      if (key === null) {
+        unknown++;
+        continue;
+      }
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(t);
+    }
+    if (unknown > 0) {
+      spared.push({ appId: c.app.id, reason: REASONS.noRack, detail: `${unknown} task(s) on agents with no ${rackAttr} attribute or zone` });
+    }
+  }
+  const key = pick(random, [...groups.keys()].sort(compareKeys));
+  if (key === undefined) return { victims: [], target: null, spared };
+  // Tasks in a group are in candidate order: by app id, then task id.
+  const inGroup = groups.get(key) as MarathonTask[];
+  const budgets = new Map(candidates.map((c) => [c.app.id, c.budget]));
+
+  const kept: MarathonTask[] = [];
+  for (let i = 0; i < inGroup.length; ) {
+    const appId = (inGroup[i] as MarathonTask).appId;
+    let j = i;
+    while (j < inGroup.length && (inGroup[j] as MarathonTask).appId === appId) j++;
+    const ofApp = inGroup.slice(i, j);
+    const budget = budgets.get(appId) ?? 0;
+    if (ofApp.length > budget) {
+      const chosen = sample(random, ofApp, budget);
+      const chosenIds = new Set(chosen.map((t) => t.id));
+      for (const t of ofApp) {
+        if (!chosenIds.has(t.id)) {
+          spared.push({ appId, taskId: t.id, reason: REASONS.belowMinHealthy, detail: `spared so the app keeps its healthy floor` });
+        }
+      }
+      kept.push(...chosen.sort(byId));
+    } else {
+      kept.push(...ofApp);
+    }
+    i = j;
+  }
+  let victims = kept;
+  if (kept.length > cap) {
+    const chosen = sample(random, kept, cap);
+    const chosenIds = new Set(chosen.map((t) => t.id));
+    for (const t of kept) {
+      if (!chosenIds.has(t.id)) spared.push({ appId: t.appId, taskId: t.id, reason: REASONS.maxKills, detail: `global cap of ${cap} kills per cycle` });
+    }
+    victims = chosen;
+  }
+  victims.sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : byId(a, b)));
+  return { victims: victims.map((t) => victimOf(t, agents, rackAttr)), target: { kind, value: key }, spared };
+}
