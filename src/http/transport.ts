@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import got, { RequestError, TimeoutError } from 'got';
+import { MonkeyError } from '../errors.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { TransportError, type TransportFailure } from './errors.js';
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  /** Absolute URL. Userinfo, if any slipped through, is removed before sending. */
+  url: URL;
+  headers?: Record<string, string>;
+  /** Serialised as the JSON body (got sets Content-Type: application/json). */
+  json?: unknown;
+  timeoutMs: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Raw text: callers parse and validate it themselves (Marathon error pages are HTML). */
+  body: string;
+  durationMs: number;
+}
+
+export interface HttpTransportOptions {
+  /** PEM file with the CA(s) that signed the servers' certificates (self-signed clusters, DC/OS). */
+  caFile?: string;
+  clock?: Clock;
+}
+
+export class CaFileError extends MonkeyError {
+  override readonly name = 'CaFileError';
+  constructor(file: string, errno: string | undefined) {
+    super('E_CONFIG_CA_FILE', `the CA file ${file} cannot be read (${errno ?? 'unknown error'})`, {
+      hint: 'point the CA file setting at a readable PEM file, e.g. the cluster CA bundle from https://<cluster>/ca/dcos-ca.crt',
+    });
+  }
+}
+
+/**
+ * The one place that talks to got. Configured on purpose (STYLE habit 11): an explicit request
+ * timeout always, got's own retry off (DELETE/POST retries would repeat kills; callers decide
+ * what may be retried), HTTP errors returned instead of thrown, redirects not followed (callers
+ * follow the ones they understand so credentials never go somewhere unexpected). Every got error is
+ * replaced at this edge by a TransportError holding only safe fields.
+ */
+export class HttpTransport {
+  private readonly ca: Buffer | undefined;
+  private readonly clock: Clock;
+
+  constructor(options: HttpTransportOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    if (options.caFile === undefined) {
+      this.ca = undefined;
+    } else {
+      try {
+        this.ca = readFileSync(options.caFile);
+      } catch (e) {
+        throw new CaFileError(options.caFile, (e as NodeJS.ErrnoException).code);
+      }
+    }
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const url = new URL(req.url.href);
+    url.username = '';
+    url.password = '';
+    const started = this.clock.now();
+    try {
+      const response = await got(url, {
+        method: req.method,
+        headers: { accept: 'application/json', ...req.headers },
+        ...(req.json === undefined ? {} : { json: req.json }),
+        timeout: { request: req.timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        followRedirect: false,
+        responseType: 'text',
+        ...(this.ca === undefined ? {} : { https: { certificateAuthority: this.ca } }),
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+        durationMs: Math.max(0, this.clock.now() - started),
+      };
+    } catch (error) {
+      throw wrapGotError(error, req, url);
+    }
+  }
+}
+
+/** Copies method, path, target origin and the system error code; never the got error itself. */
+function wrapGotError(error: unknown, req: HttpRequest, url: URL): TransportError {
+  const errno = error instanceof RequestError ? error.code : undefined;
+  const timings = error instanceof RequestError ? error.timings : undefined;
+  const https = url.protocol === 'https:';
+  const connected = (https ? timings?.secureConnect : timings?.connect) !== undefined;
+  let failure: TransportFailure;
+  let sent: boolean;
+  if (error instanceof TimeoutError || errno === 'ETIMEDOUT') {
+    failure = 'timeout';
+    // Without an established connection not a byte of the request can have left this host.
+    sent = connected;
+  } else if (errno === 'ECONNREFUSED') {
+    failure = 'refused';
+    sent = false;
+  } else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') {
+    failure = 'dns';
+    sent = false;
+  } else if (errno === 'EHOSTUNREACH' || errno === 'ENETUNREACH') {
+    failure = 'unreachable';
+    sent = false;
+  } else if (errno !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL/.test(errno)) {
+    failure = 'tls';
+    sent = connected;
+  } else if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_STREAM_PREMATURE_CLOSE') {
+    failure = 'reset';
+    sent = true;
+  } else {
+    failure = 'other';
+    sent = true;
+  }
+  return new TransportError({
+    failure,
+    sent,
+    method: req.method,
+    endpoint: url.pathname,
+    target: url.origin,
+    errno: errno !== undefined && /^[A-Z0-9_]+$/.test(errno) ? errno : undefined,
+    timeoutMs: req.timeoutMs,
+  });
+}

@@ -1,0 +1,402 @@
+/**
+ * The Marathon HTTP client: the AppsReader and TaskKiller ports of the chaos loop.
+ *
+ * Reads fail over across the configured Marathon URLs and retry in rounds with backoff; kills are
+ * sent once, only to a URL that just answered through the leader, and are never retried once
+ * they may have reached Marathon (shared/marathon-api.md §3, §7; STYLE habit 11).
+ */
+import { pino, type Logger } from 'pino';
+import type { AppsReader, TaskKiller } from '../chaos/ports.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import type { Random } from '../platform/random.js';
+import { TransportError } from '../http/errors.js';
+import { retryDelay } from '../http/retry.js';
+import { HttpTransport, type HttpResponse } from '../http/transport.js';
+import { parseBaseUrl, type BaseUrl } from '../http/url.js';
+import { basicAuth, noAuth, type AuthProvider } from './auth.js';
+import { MarathonError } from './errors.js';
+import {
+  errorMessage,
+  instanceKey,
+  parseAppList,
+  parseAppResponse,
+  parseBody,
+  parseInfo,
+  parseLeader,
+  parseTaskList,
+  type ParseContext,
+} from './parse.js';
+import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './types.js';
+
+/** One HTTP exchange, for metrics. `target` is `scheme://host:port` without credentials. */
+export interface MarathonRequestEvent {
+  method: string;
+  endpoint: string;
+  target: string;
+  status?: number;
+  durationMs: number;
+  /** Error code when no HTTP answer arrived (E_HTTP_REFUSED, E_HTTP_TIMEOUT, …). */
+  error?: string;
+}
+
+export interface MarathonClientOptions {
+  /** One or more Marathon base URLs (HA). `user:pass@` in a URL is used as basic auth when `auth` is not given. */
+  urls: readonly string[];
+  auth?: AuthProvider;
+  /** Per-request timeout (got `timeout.request`). */
+  timeoutMs: number;
+  /** Extra rounds over all URLs for reads, with backoff in between. Kills are never retried. */
+  retries: number;
+  caFile?: string;
+  clock?: Clock;
+  /** Jitter for read backoff; none when absent. */
+  random?: Random;
+  logger?: Logger;
+  onRequest?: (event: MarathonRequestEvent) => void;
+  backoff?: { baseMs: number; maxMs: number };
+  /** How recent an answer through the leader must be for a kill to go to that URL without a fresh probe (default 30 s). */
+  leaderFreshMs?: number;
+  transport?: HttpTransport;
+}
+
+const APPS_QUERY = ['embed=apps.tasks', 'embed=apps.counts', 'embed=apps.deployments', 'embed=apps.lastTaskFailure'].join('&');
+const NO_LEADER_MARKER = /could not determine the current leader|there is no leader/i;
+
+type Method = 'GET' | 'POST';
+
+export class MarathonClient implements AppsReader, TaskKiller {
+  private readonly bases: BaseUrl[];
+  private readonly first: BaseUrl;
+  private readonly auth: AuthProvider;
+  private readonly transport: HttpTransport;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly options: MarathonClientOptions;
+  /** Tried first: the leader learned from X-Marathon-Leader, or the URL that answered last. */
+  private preferred: BaseUrl | undefined;
+  /** The URL that last answered through a leader, and when; kills only go there while it is fresh. */
+  private lastAnswer: { base: BaseUrl; at: number } | undefined;
+
+  constructor(options: MarathonClientOptions) {
+    if (options.urls.length === 0) throw new MarathonError('E_MARATHON_UNREACHABLE', 'no Marathon URL is configured', {}, 'configure at least one Marathon URL');
+    this.options = options;
+    this.bases = options.urls.map((u, i) => parseBaseUrl(u, `Marathon URL #${i + 1}`));
+    this.first = this.bases[0] as BaseUrl;
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'marathon' });
+    const fromUrl = this.bases.find((b) => b.credentials !== undefined)?.credentials;
+    if (options.auth !== undefined) {
+      this.auth = options.auth;
+      if (fromUrl !== undefined) this.log.warn({}, 'credentials in a Marathon URL are ignored because an auth method is configured');
+    } else {
+      this.auth = fromUrl === undefined ? noAuth : basicAuth(fromUrl.username, fromUrl.password);
+    }
+    this.transport = options.transport ?? new HttpTransport({ ...(options.caFile === undefined ? {} : { caFile: options.caFile }), clock: this.clock });
+  }
+
+  /** The base URL (without credentials) that answered last, else the first configured one. */
+  baseUrl(): string {
+    return (this.lastAnswer?.base ?? this.preferred ?? this.first).href;
+  }
+
+  /** Every app with tasks, counts, deployments and last task failure, in ONE request. */
+  async listApps(options: ListAppsOptions = {}): Promise<MarathonApp[]> {
+    const endpoint = '/v2/apps';
+    const query = options.labelSelector === undefined || options.labelSelector === '' ? APPS_QUERY : `${APPS_QUERY}&label=${encodeURIComponent(options.labelSelector)}`;
+    return this.read(endpoint, query, (resp, ctx) => {
+      if (resp.status !== 200) throw httpError(resp, ctx);
+      return parseAppList(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+    });
+  }
+
+  async getApp(appId: string): Promise<MarathonApp> {
+    const endpoint = appPath(appId);
+    return this.read(endpoint, '', (resp, ctx) => {
+      if (resp.status === 404) {
+        throw new MarathonError('E_APP_NOT_FOUND', `app ${appId} does not exist (GET ${endpoint} answered 404)`, { method: 'GET', endpoint, status: 404 });
+      }
+      if (resp.status !== 200) throw httpError(resp, ctx);
+      return parseAppResponse(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+    });
+  }
+
+  async info(): Promise<MarathonInfo> {
+    return this.read('/v2/info', '', (resp, ctx) => {
+      if (resp.status !== 200) throw httpError(resp, ctx);
+      return parseInfo(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+    });
+  }
+
+  /** The current leader as `host:port`. E_MARATHON_NO_LEADER while an election is in progress. */
+  async leader(): Promise<string> {
+    return this.read('/v2/leader', '', (resp, ctx) => {
+      if (resp.status === 404) {
+        this.lastAnswer = undefined;
+        throw noLeaderError('GET', '/v2/leader', 'Marathon says there is no leader');
+      }
+      if (resp.status !== 200) throw httpError(resp, ctx);
+      return parseLeader(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+    });
+  }
+
+  /**
+   * ONE `POST /v2/tasks/delete?scale=false` naming every id. Marathon relaunches the tasks
+   * (never scale=true, wipe or force). Never retried once it may have reached Marathon: a timeout or
+   * dropped connection after sending is E_KILL_UNCERTAIN. Only a failure that certainly happened
+   * before sending (connection refused) leads to one new leader probe and one new attempt.
+   */
+  async killTasks(taskIds: readonly string[]): Promise<KillResult> {
+    const requested = [...new Set(taskIds)];
+    if (requested.length === 0) return { requested: [], killed: [], unmatched: [] };
+    const endpoint = '/v2/tasks/delete';
+    const ctx: ParseContext = { method: 'POST', endpoint };
+    let base = await this.killTarget();
+    for (let attempt = 0; ; attempt++) {
+      let resp: HttpResponse;
+      try {
+        resp = await this.send(base, 'POST', endpoint, 'scale=false', { ids: requested });
+      } catch (e) {
+        if (!(e instanceof TransportError)) throw e;
+        if (!e.sent && attempt === 0) {
+          this.lastAnswer = undefined;
+          base = await this.killTarget();
+          continue;
+        }
+        if (!e.sent) {
+          throw new MarathonError('E_MARATHON_UNREACHABLE', `POST ${endpoint}: ${e.message}; nothing was killed`, { method: 'POST', endpoint, cause: e });
+        }
+        this.log.warn({ endpoint, target: base.origin, err: e, tasks: requested.length }, 'kill request may have reached Marathon but got no answer; not retrying');
+        throw new MarathonError('E_KILL_UNCERTAIN', `POST ${endpoint}: ${e.message}; the kill of ${requested.length} task(s) may or may not have happened`, { method: 'POST', endpoint, cause: e });
+      }
+      return this.killOutcome(base, resp, requested, { ...ctx, status: resp.status });
+    }
+  }
+
+  private killOutcome(base: BaseUrl, resp: HttpResponse, requested: string[], ctx: ParseContext & { status: number }): KillResult {
+    const { status } = resp;
+    const endpoint = ctx.endpoint;
+    if (status === 200) {
+      this.markAnswered(base, resp);
+      let killed;
+      try {
+        killed = parseTaskList(parseBody(resp.body, contentType(resp), ctx), ctx);
+      } catch (e) {
+        throw new MarathonError(
+          'E_KILL_UNCERTAIN',
+          `POST ${endpoint}: Marathon accepted the kill (200) but its answer could not be read, so which tasks were killed is unknown`,
+          { method: 'POST', endpoint, status, ...(e instanceof MarathonError ? { cause: e } : {}) },
+        );
+      }
+      const matched = new Set(killed.flatMap((t) => [t.id, instanceKey(t.id)]));
+      const unmatched = requested.filter((id) => !matched.has(id) && !matched.has(instanceKey(id)));
+      return { requested, killed, unmatched };
+    }
+    if (isNoLeader(resp) || status === 503) {
+      // Nothing executed the request: the instance had no leader to run it, or refused the load.
+      this.lastAnswer = undefined;
+      throw noLeaderError('POST', endpoint, `Marathon answered ${status} (no leader)`, status);
+    }
+    if (status === 401 || status === 403) throw authError(resp, ctx);
+    if (status >= 400 && status < 500) {
+      const message = errorMessage(resp.body);
+      throw new MarathonError('E_KILL_REJECTED', `POST ${endpoint}: Marathon rejected the kill with ${status}${message === undefined ? '' : `: ${message}`}; nothing was killed`, {
+        method: 'POST',
+        endpoint,
+        status,
+      });
+    }
+    throw new MarathonError('E_KILL_UNCERTAIN', `POST ${endpoint}: Marathon answered ${status}; the kill may or may not have happened`, { method: 'POST', endpoint, status });
+  }
+
+  /** A URL that just answered through the leader; probes `/v2/leader` when the last answer is stale. */
+  private async killTarget(): Promise<BaseUrl> {
+    const fresh = this.options.leaderFreshMs ?? 30_000;
+    if (this.lastAnswer !== undefined && this.clock.now() - this.lastAnswer.at <= fresh) return this.lastAnswer.base;
+    await this.leader();
+    if (this.lastAnswer === undefined) throw noLeaderError('POST', '/v2/tasks/delete', 'no Marathon instance answered through a leader');
+    return this.lastAnswer.base;
+  }
+
+  /**
+   * A read with failover: every candidate URL in turn, in up to `retries + 1` rounds with backoff.
+   * Connection failures, timeouts, 502/503/504 and no-leader pages move on to the next URL; any
+   * other answer is handed to `handle`, which turns it into a value or a typed error.
+   */
+  private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T): Promise<T> {
+    const ctx: ParseContext = { method: 'GET', endpoint };
+    let sawNoLeader = false;
+    const failures: string[] = [];
+    const rounds = Math.max(0, Math.floor(this.options.retries)) + 1;
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) {
+        const backoff = this.options.backoff ?? { baseMs: 250, maxMs: 5_000 };
+        await this.clock.sleep(retryDelay(round, { ...backoff, ...(this.options.random === undefined ? {} : { random: this.options.random }) }));
+      }
+      for (const base of this.candidates()) {
+        let resp: HttpResponse;
+        try {
+          resp = await this.send(base, 'GET', endpoint, query);
+        } catch (e) {
+          if (!(e instanceof TransportError)) throw e;
+          failures.push(`${base.origin}: ${e.failure}`);
+          continue;
+        }
+        if (isNoLeader(resp) || resp.status === 502 || resp.status === 503 || resp.status === 504) {
+          this.learnLeader(base, resp);
+          sawNoLeader = true;
+          failures.push(`${base.origin}: ${resp.status}`);
+          continue;
+        }
+        if (resp.status === 401 || resp.status === 403) throw authError(resp, { ...ctx, status: resp.status });
+        this.markAnswered(base, resp);
+        return handle(resp, { ...ctx, status: resp.status });
+      }
+    }
+    const tried = [...new Set(failures)].join(', ');
+    if (sawNoLeader) {
+      this.lastAnswer = undefined;
+      throw noLeaderError('GET', endpoint, `no Marathon instance could serve the request (${tried})`);
+    }
+    throw new MarathonError('E_MARATHON_UNREACHABLE', `GET ${endpoint}: no Marathon instance reachable after ${rounds} round(s) (${tried})`, { method: 'GET', endpoint });
+  }
+
+  /** Preferred URL first, then the configured ones in order. */
+  private candidates(): BaseUrl[] {
+    const out: BaseUrl[] = [];
+    for (const b of [this.preferred, ...this.bases]) if (b !== undefined && !out.some((o) => o.href === b.href)) out.push(b);
+    return out;
+  }
+
+  private markAnswered(base: BaseUrl, resp: HttpResponse): void {
+    const { status } = resp;
+    if ((status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 407)) {
+      this.lastAnswer = { base, at: this.clock.now() };
+      this.preferred ??= base;
+    }
+    this.learnLeader(base, resp);
+  }
+
+  /**
+   * `X-Marathon-Leader` is `http://host:port` (or `host:port` in some versions). The leader is
+   * matched against the configured URLs by host:port, keeping their scheme and path. A leader not
+   * among them is used directly only when Marathon is configured without a path prefix: behind a
+   * proxy such as DC/OS Admin Router (`/service/marathon`) the internal address is not ours to call.
+   */
+  private learnLeader(answering: BaseUrl, resp: HttpResponse): void {
+    const raw = resp.headers['x-marathon-leader'];
+    const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+    if (value === undefined || value === '') return;
+    let host: string;
+    try {
+      host = new URL(/^[a-z]+:\/\//i.test(value) ? value : `http://${value}`).host;
+    } catch {
+      return;
+    }
+    if (host === '') return;
+    const configured = this.bases.find((b) => new URL(b.href).host === host);
+    if (configured !== undefined) {
+      this.preferred = configured;
+      return;
+    }
+    const answeringUrl = new URL(answering.href);
+    if (!this.bases.every((b) => new URL(b.href).pathname === '/')) return;
+    const derived = parseBaseUrl(`${answeringUrl.protocol}//${host}`, 'the leader URL');
+    if (this.preferred?.href !== derived.href) this.log.debug({ leader: derived.origin }, 'Marathon leader learned from X-Marathon-Leader');
+    this.preferred = derived;
+  }
+
+  /** One HTTP exchange with auth; a 401 with a renewable credential is retried once with a fresh one (a 401 means nothing was done). */
+  private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown): Promise<HttpResponse> {
+    let resp = await this.sendOnce(base, method, endpoint, query, json);
+    if (resp.status === 401 && this.auth.renewable) {
+      this.log.debug({ method, endpoint, target: base.origin }, 'Marathon answered 401; renewing the credential and retrying once');
+      this.auth.invalidate();
+      resp = await this.sendOnce(base, method, endpoint, query, json);
+    }
+    return resp;
+  }
+
+  private async sendOnce(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown): Promise<HttpResponse> {
+    const url = new URL(base.href + endpoint);
+    url.search = query;
+    const header = await this.auth.header();
+    const started = this.clock.now();
+    try {
+      const resp = await this.transport.request({
+        method,
+        url,
+        ...(header === undefined ? {} : { headers: { authorization: header } }),
+        ...(json === undefined ? {} : { json }),
+        timeoutMs: this.options.timeoutMs,
+      });
+      const event: MarathonRequestEvent = { method, endpoint: metricEndpoint(endpoint), target: base.origin, status: resp.status, durationMs: resp.durationMs };
+      this.options.onRequest?.(event);
+      this.log.debug({ method, endpoint, target: base.origin, status: resp.status, durationMs: resp.durationMs }, 'marathon request');
+      return resp;
+    } catch (e) {
+      const durationMs = Math.max(0, this.clock.now() - started);
+      const code = e instanceof TransportError ? e.code : 'E_HTTP_OTHER';
+      this.options.onRequest?.({ method, endpoint: metricEndpoint(endpoint), target: base.origin, durationMs, error: code });
+      this.log.debug({ method, endpoint, target: base.origin, durationMs, error: code }, 'marathon request failed');
+      if (e instanceof TransportError) throw e;
+      // Not expected (the transport wraps everything); never rethrow something that may hold headers.
+      throw new TransportError({ failure: 'other', sent: true, method, endpoint, target: base.origin, errno: undefined });
+    }
+  }
+}
+
+/** Keeps metric label cardinality bounded: app ids are not labels. */
+function metricEndpoint(endpoint: string): string {
+  return endpoint.startsWith('/v2/apps/') ? '/v2/apps/{id}' : endpoint;
+}
+
+/**
+ * `/v2/apps/{id}` with each path segment percent-encoded. Dot segments are refused: URL
+ * normalisation would turn `/v2/apps/../tasks` into another endpoint.
+ */
+export function appPath(appId: string): string {
+  const segments = appId.split('/').filter((s) => s !== '');
+  if (segments.length === 0 || segments.some((s) => s === '.' || s === '..' || s === '*' || /%2e/i.test(s))) {
+    throw new MarathonError('E_APP_ID_INVALID', `${JSON.stringify(appId.slice(0, 100))} is not a Marathon app id`);
+  }
+  return `/v2/apps/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+function contentType(resp: HttpResponse): string | undefined {
+  return resp.headers['content-type'];
+}
+
+/** Jetty's "Could not determine the current leader" page (502, or 503 before 1.7.38). */
+function isNoLeader(resp: HttpResponse): boolean {
+  return resp.status >= 500 && NO_LEADER_MARKER.test(resp.body.slice(0, 4096));
+}
+
+function noLeaderError(method: string, endpoint: string, detail: string, status?: number): MarathonError {
+  return new MarathonError(
+    'E_MARATHON_NO_LEADER',
+    `${method} ${endpoint}: Marathon has no leader: ${detail}; chaos is paused until a leader is elected`,
+    status === undefined ? { method, endpoint } : { method, endpoint, status },
+  );
+}
+
+function authError(resp: HttpResponse, ctx: ParseContext): MarathonError {
+  const message = errorMessage(resp.body);
+  const what = resp.status === 401 ? 'not authenticated' : 'not authorised';
+  return new MarathonError(
+    'E_MARATHON_AUTH',
+    `${ctx.method} ${ctx.endpoint}: Marathon answered ${resp.status} (${what})${message === undefined ? '' : `: ${message}`}`,
+    { method: ctx.method, endpoint: ctx.endpoint, status: resp.status },
+    resp.status === 401
+      ? 'check the configured credentials (basic user/password, DC/OS token, or service account uid and private key)'
+      : 'the credentials are valid but lack permission: grant the account access to the apps (DC/OS: dcos:service:marathon:marathon:services:/ full)',
+  );
+}
+
+function httpError(resp: HttpResponse, ctx: ParseContext): MarathonError {
+  const message = errorMessage(resp.body);
+  return new MarathonError(
+    'E_MARATHON_HTTP',
+    `${ctx.method} ${ctx.endpoint}: Marathon answered ${resp.status}${message === undefined ? '' : `: ${message}`}`,
+    { method: ctx.method, endpoint: ctx.endpoint, status: resp.status },
+  );
+}
