@@ -1,0 +1,189 @@
+/**
+ * The Mesos master client: the AgentsReader port (agents with attributes and fault domain, for
+ * rack- and host-targeted chaos). Read-only, so it may retry freely.
+ */
+import { pino, type Logger } from 'pino';
+import type { AgentsReader } from '../chaos/ports.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import type { Random } from '../platform/random.js';
+import { TransportError } from '../http/errors.js';
+import { retryDelay } from '../http/retry.js';
+import { HttpTransport, type HttpResponse } from '../http/transport.js';
+import { parseBaseUrl } from '../http/url.js';
+import { basicAuth, noAuth, type AuthProvider } from '../marathon/auth.js';
+import type { MarathonInfo } from '../marathon/types.js';
+import { MesosError } from './errors.js';
+import { parseAgents, parseMesosBody } from './parse.js';
+import type { MesosAgent } from './types.js';
+
+export interface MesosRequestEvent {
+  method: string;
+  endpoint: string;
+  target: string;
+  status?: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface MesosClientOptions {
+  /** Mesos master base URL, e.g. `http://master:5050` or `https://<cluster>/mesos` on DC/OS. */
+  url: string;
+  auth?: AuthProvider;
+  timeoutMs: number;
+  retries: number;
+  caFile?: string;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  onRequest?: (event: MesosRequestEvent) => void;
+  backoff?: { baseMs: number; maxMs: number };
+  transport?: HttpTransport;
+}
+
+/** A non-leading master redirects to the leader; more hops than this means masters disagree. */
+const MAX_REDIRECTS = 3;
+
+export class MesosClient implements AgentsReader {
+  private readonly base: URL;
+  private readonly origin: string;
+  private readonly auth: AuthProvider;
+  private readonly transport: HttpTransport;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly options: MesosClientOptions) {
+    const base = parseBaseUrl(options.url, 'the Mesos master URL');
+    this.base = new URL(base.href);
+    this.origin = base.origin;
+    this.auth = options.auth ?? (base.credentials === undefined ? noAuth : basicAuth(base.credentials.username, base.credentials.password));
+    this.clock = options.clock ?? systemClock;
+    this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'mesos' });
+    this.transport = options.transport ?? new HttpTransport({ ...(options.caFile === undefined ? {} : { caFile: options.caFile }), clock: this.clock });
+  }
+
+  /** `GET /master/slaves`, following a non-leading master's 307 to the leader. */
+  async listAgents(): Promise<MesosAgent[]> {
+    const endpoint = `${this.base.pathname.replace(/\/+$/, '')}/master/slaves`;
+    const rounds = Math.max(0, Math.floor(this.options.retries)) + 1;
+    let last: MesosError | undefined;
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) {
+        const backoff = this.options.backoff ?? { baseMs: 250, maxMs: 5_000 };
+        await this.clock.sleep(retryDelay(round, { ...backoff, ...(this.options.random === undefined ? {} : { random: this.options.random }) }));
+      }
+      try {
+        return await this.fetchAgents(endpoint);
+      } catch (e) {
+        if (e instanceof MesosError && (e.code === 'E_MESOS_UNREACHABLE' || e.code === 'E_MESOS_NO_LEADER')) {
+          last = e;
+          continue;
+        }
+        throw e;
+      }
+    }
+    throw last ?? new MesosError('E_MESOS_UNREACHABLE', `GET ${endpoint}: no answer`, { endpoint });
+  }
+
+  private async fetchAgents(endpoint: string): Promise<MesosAgent[]> {
+    let url = new URL(this.base.href);
+    url.pathname = endpoint;
+    let renewed = false;
+    for (let hop = 0; ; ) {
+      const resp = await this.get(url, endpoint);
+      if (resp.status === 401 && this.auth.renewable && !renewed) {
+        renewed = true;
+        this.auth.invalidate();
+        continue;
+      }
+      if (resp.status === 307 || resp.status === 302 || resp.status === 301 || resp.status === 308) {
+        if (++hop > MAX_REDIRECTS) throw new MesosError('E_MESOS_HTTP', `GET ${endpoint}: more than ${MAX_REDIRECTS} redirects between Mesos masters`, { endpoint, status: resp.status });
+        url = redirectTarget(url, resp, endpoint);
+        this.log.debug({ endpoint, target: url.origin }, 'following the Mesos master redirect to the leader');
+        continue;
+      }
+      if (resp.status === 503) throw new MesosError('E_MESOS_NO_LEADER', `GET ${endpoint}: the Mesos master answered 503 (no leading master)`, { endpoint, status: 503 });
+      if (resp.status === 401 || resp.status === 403) {
+        throw new MesosError('E_MESOS_AUTH', `GET ${endpoint}: the Mesos master answered ${resp.status} (${resp.status === 401 ? 'not authenticated' : 'not authorised'})`, { endpoint, status: resp.status });
+      }
+      if (resp.status !== 200) throw new MesosError('E_MESOS_HTTP', `GET ${endpoint}: the Mesos master answered ${resp.status}`, { endpoint, status: resp.status });
+      return parseAgents(parseMesosBody(resp.body, resp.headers['content-type'], endpoint, resp.status), endpoint, resp.status);
+    }
+  }
+
+  private async get(url: URL, endpoint: string): Promise<HttpResponse> {
+    const header = await this.auth.header();
+    const started = this.clock.now();
+    try {
+      const resp = await this.transport.request({
+        method: 'GET',
+        url,
+        ...(header === undefined ? {} : { headers: { authorization: header } }),
+        timeoutMs: this.options.timeoutMs,
+      });
+      this.options.onRequest?.({ method: 'GET', endpoint, target: url.origin, status: resp.status, durationMs: resp.durationMs });
+      this.log.debug({ method: 'GET', endpoint, target: url.origin, status: resp.status, durationMs: resp.durationMs }, 'mesos request');
+      return resp;
+    } catch (e) {
+      const durationMs = Math.max(0, this.clock.now() - started);
+      const code = e instanceof TransportError ? e.code : 'E_HTTP_OTHER';
+      this.options.onRequest?.({ method: 'GET', endpoint, target: url.origin, durationMs, error: code });
+      this.log.debug({ method: 'GET', endpoint, target: url.origin, durationMs, error: code }, 'mesos request failed');
+      throw new MesosError(
+        'E_MESOS_UNREACHABLE',
+        e instanceof TransportError ? e.message : `GET ${endpoint} on ${url.origin}: request failed`,
+        e instanceof TransportError ? { endpoint, cause: e } : { endpoint },
+      );
+    }
+  }
+
+  /** For logs: where this client points, without credentials. */
+  get target(): string {
+    return this.origin;
+  }
+}
+
+/**
+ * Mesos answers `Location: //leader:5050/master/slaves` (protocol-relative). It is resolved against
+ * the current URL, so the scheme we use is kept; userinfo in a Location is dropped.
+ */
+function redirectTarget(current: URL, resp: HttpResponse, endpoint: string): URL {
+  const location = resp.headers.location;
+  let next: URL;
+  try {
+    if (location === undefined || location === '') throw new Error('no location');
+    next = new URL(location, current);
+  } catch {
+    throw new MesosError('E_MESOS_HTTP', `GET ${endpoint}: the Mesos master answered ${resp.status} without a usable Location`, { endpoint, status: resp.status });
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    throw new MesosError('E_MESOS_HTTP', `GET ${endpoint}: the Mesos master redirected to an unsupported scheme`, { endpoint, status: resp.status });
+  }
+  next.protocol = current.protocol;
+  next.username = '';
+  next.password = '';
+  return next;
+}
+
+/**
+ * The Mesos master URL from Marathon's `/v2/info` (`marathon_config.mesos_leader_ui_url`), for
+ * when none is configured. On DC/OS the value is relative (`/mesos`) and is resolved against the
+ * Marathon URL that answered.
+ */
+export async function resolveMesosUrl(marathon: { info(): Promise<MarathonInfo>; baseUrl(): string }): Promise<string> {
+  const info = await marathon.info();
+  if (info.mesosLeaderUiUrl === undefined) {
+    throw new MesosError('E_MESOS_URL_UNKNOWN', 'Marathon does not report the Mesos leader URL (marathon_config.mesos_leader_ui_url is missing)');
+  }
+  let url: URL;
+  try {
+    url = new URL(info.mesosLeaderUiUrl, `${marathon.baseUrl()}/`);
+  } catch {
+    throw new MesosError('E_MESOS_URL_UNKNOWN', 'Marathon reports a Mesos leader URL that cannot be parsed');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new MesosError('E_MESOS_URL_UNKNOWN', `Marathon reports a Mesos leader URL with scheme ${url.protocol} (not http or https)`);
+  }
+  url.search = '';
+  url.hash = '';
+  return url.href.replace(/\/+$/, '');
+}
