@@ -1,0 +1,12 @@
+/**
+ * The simulated Marathon + Mesos cluster: a product feature (`marathon-monkey sim`, the demo) and
+ * the server every client and chaos test talks to. Behaviour follows shared/marathon-api.md.
+ */
+export { startSimulator } from './server.js';
+export type { StartSimOptions, RunningSim, RequestLogEntry } from './server.js';
+export { loadScenario, parseScenario, generateSyntheticScenario, DEFAULT_FAULTS, DEFAULT_TIMINGS } from './scenario.js';
+export type { Scenario, ScenarioApp, ScenarioAgent, ScenarioHealthCheck, ScenarioTimings, FaultSettings, Weakness, AttributeValue } from './scenario.js';
+export { SimCluster, SimApp, SimInstance } from './cluster.js';
+export type { SimAgent, SimEvent, SimDeployment, HealthResult, InstanceState } from './cluster.js';
+export { countsOf } from './render.js';
+export { parseTaskId, safeAppId } from './ids.js';

@@ -1,0 +1,545 @@
+import { readFileSync } from 'node:fs';
+import { ScenarioError } from '../errors.js';
+
+/**
+ * The simulator's scenario: which Marathon/Mesos cluster to pretend to be. Parsed strictly
+ * (unknown keys are errors) because a typo in a scenario would otherwise silently give a cluster
+ * without the weakness the user wanted to demonstrate.
+ */
+
+export type AttributeValue = string | number;
+
+export interface ScenarioAgent {
+  /** Mesos agent id; generated `<master-uuid>-S<n>` when absent. */
+  id: string | undefined;
+  hostname: string;
+  /** Rendered as Mesos does: text/range/set as strings (`"[0-3]"`, `"{a,b}"`), scalars as numbers. */
+  attributes: Record<string, AttributeValue>;
+  region: string | undefined;
+  zone: string | undefined;
+  active: boolean;
+  cpus: number;
+  mem: number;
+  disk: number;
+}
+
+export type Weakness =
+  | { kind: 'none' }
+  | { kind: 'never-relaunches' }
+  | { kind: 'never-healthy' }
+  | { kind: 'slow-recovery'; extraMs: number };
+
+export interface ScenarioHealthCheck {
+  protocol: string;
+  path: string | undefined;
+  portIndex: number;
+  gracePeriodSeconds: number;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  maxConsecutiveFailures: number;
+  delaySeconds: number;
+}
+
+export interface ScenarioApp {
+  id: string;
+  instances: number;
+  cmd: string | null;
+  cpus: number;
+  mem: number;
+  disk: number;
+  labels: Record<string, string>;
+  healthChecks: ScenarioHealthCheck[];
+  constraints: string[][];
+  persistentVolumes: boolean;
+  weakness: Weakness;
+  /** Every task is placed on agents whose `rack` attribute has this value. */
+  pinnedToRack: string | undefined;
+  /** The app is mid-deployment (non-empty `deployments`, listed in /v2/deployments). */
+  deploying: boolean;
+  /** One task currently fails its health check (`alive:false`). */
+  unhealthy: boolean;
+  /** The app carries a `lastTaskFailure` from a minute before the simulator started. */
+  recentFailure: boolean;
+}
+
+export interface FaultSettings {
+  /** Extra delay before answering, in milliseconds. */
+  latencyMs: number;
+  /** Share of requests (0..1) answered with `errorStatus`; the sequence is derived from the seed. */
+  errorRate: number;
+  errorStatus: number;
+  /** Behave as if an election were in progress: hold, then 502 HTML. */
+  noLeader: boolean;
+  /** 200 responses carry a body that is not JSON. */
+  malformedJson: boolean;
+  /** 200 responses stop half-way and the connection is closed. */
+  truncatedJson: boolean;
+  /** The socket is destroyed without any response. */
+  dropConnections: boolean;
+  /** Path prefixes the faults apply to; empty = every path. */
+  routes: string[];
+}
+
+export interface ScenarioTimings {
+  killGraceMs: number;
+  relaunchDelayMs: number;
+  stagingMs: number;
+  startingMs: number;
+  healthyAfterMs: number;
+}
+
+export interface Scenario {
+  seed: string;
+  marathon: {
+    instances: number;
+    version: string;
+    taskKilling: boolean;
+    /** Index of the leading instance at start; null = election in progress. */
+    leader: number | null;
+    /** Fixed ports per instance (null = ephemeral). The leader's port option overrides index 0. */
+    ports: (number | null)[];
+  };
+  mesos: {
+    port: number | null;
+    /** Extra non-leading masters that answer 307 to the leader. */
+    standbyMasters: number;
+    version: string;
+  };
+  timings: ScenarioTimings;
+  agents: ScenarioAgent[];
+  apps: ScenarioApp[];
+  faults: FaultSettings;
+}
+
+export const DEFAULT_TIMINGS: ScenarioTimings = {
+  killGraceMs: 200,
+  relaunchDelayMs: 300,
+  stagingMs: 200,
+  startingMs: 200,
+  healthyAfterMs: 500,
+};
+
+export const DEFAULT_FAULTS: FaultSettings = {
+  latencyMs: 0,
+  errorRate: 0,
+  errorStatus: 503,
+  noLeader: false,
+  malformedJson: false,
+  truncatedJson: false,
+  dropConnections: false,
+  routes: [],
+};
+
+export const DEFAULT_SLOW_RECOVERY_EXTRA_MS = 5000;
+
+/** Collects every problem with its path, so one run of the validator reports all of them. */
+class Checker {
+  readonly problems: string[] = [];
+
+  problem(path: string, message: string): void {
+    this.problems.push(`${path}: ${message}`);
+  }
+
+  object(path: string, v: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      this.problem(path, `expected an object, got ${describe(v)}`);
+      return undefined;
+    }
+    const o = v as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      if (!allowed.includes(key)) {
+        this.problem(join(path, key), `unknown key (allowed keys: ${allowed.join(', ')}); remove it or fix its spelling`);
+      }
+    }
+    return o;
+  }
+
+  string(path: string, v: unknown, fallback?: string): string | undefined {
+    if (v === undefined) {
+      if (fallback === undefined) this.problem(path, 'missing; add a string');
+      return fallback;
+    }
+    if (typeof v !== 'string' || v.length === 0) {
+      this.problem(path, `expected a non-empty string, got ${describe(v)}`);
+      return fallback;
+    }
+    return v;
+  }
+
+  optString(path: string, v: unknown): string | undefined {
+    return v === undefined ? undefined : this.string(path, v);
+  }
+
+  number(path: string, v: unknown, fallback: number | undefined, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+    if (v === undefined) {
+      if (fallback === undefined) this.problem(path, `missing; add a ${opts.integer ? 'whole number' : 'number'}`);
+      return fallback;
+    }
+    const what = `${opts.integer ? 'a whole number' : 'a number'}${rangeText(opts)}`;
+    if (typeof v !== 'number' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v))) {
+      this.problem(path, `expected ${what}, got ${describe(v)}`);
+      return fallback;
+    }
+    if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
+      this.problem(path, `expected ${what}, got ${v}`);
+      return fallback;
+    }
+    return v;
+  }
+
+  boolean(path: string, v: unknown, fallback: boolean): boolean {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') {
+      this.problem(path, `expected true or false, got ${describe(v)}`);
+      return fallback;
+    }
+    return v;
+  }
+
+  array(path: string, v: unknown): unknown[] | undefined {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) {
+      this.problem(path, `expected an array, got ${describe(v)}`);
+      return undefined;
+    }
+    return v as unknown[];
+  }
+
+  stringMap(path: string, v: unknown): Record<string, string> {
+    if (v === undefined) return {};
+    const o = this.object(path, v, Object.keys((v ?? {})));
+    const out: Record<string, string> = {};
+    if (!o) return out;
+    for (const [k, val] of Object.entries(o)) {
+      if (typeof val !== 'string') this.problem(join(path, k), `expected a string value (labels are strings: write "${String(val)}"), got ${describe(val)}`);
+      else out[k] = val;
+    }
+    return out;
+  }
+}
+
+function rangeText(opts: { min?: number; max?: number }): string {
+  if (opts.min !== undefined && opts.max !== undefined) return ` between ${opts.min} and ${opts.max}`;
+  if (opts.min !== undefined) return ` >= ${opts.min}`;
+  if (opts.max !== undefined) return ` <= ${opts.max}`;
+  return '';
+}
+
+function join(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${v.toString()}`;
+  return typeof v;
+}
+
+const TOP_KEYS = ['seed', 'marathon', 'mesos', 'timings', 'agents', 'apps', 'faults', 'description'];
+const MARATHON_KEYS = ['instances', 'version', 'taskKilling', 'leader', 'ports'];
+const MESOS_KEYS = ['port', 'standbyMasters', 'version'];
+const TIMING_KEYS = Object.keys(DEFAULT_TIMINGS);
+const AGENT_KEYS = ['id', 'hostname', 'attributes', 'region', 'zone', 'active', 'cpus', 'mem', 'disk'];
+const APP_KEYS = [
+  'id', 'instances', 'cmd', 'cpus', 'mem', 'disk', 'labels', 'healthChecks', 'constraints', 'persistentVolumes',
+  'weakness', 'pinnedToRack', 'deploying', 'unhealthy', 'recentFailure',
+];
+const HC_KEYS = ['protocol', 'path', 'portIndex', 'gracePeriodSeconds', 'intervalSeconds', 'timeoutSeconds', 'maxConsecutiveFailures', 'delaySeconds'];
+const FAULT_KEYS = Object.keys(DEFAULT_FAULTS);
+const WEAKNESS_KINDS = ['none', 'never-relaunches', 'never-healthy', 'slow-recovery'];
+const HC_PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'COMMAND', 'MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP'];
+const CONSTRAINT_OPS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'];
+const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
+
+/** Validates a parsed JSON scenario; throws ScenarioError naming every bad field. */
+export function parseScenario(raw: unknown, source: string): Scenario {
+  const c = new Checker();
+  const top = c.object('(top level)', raw, TOP_KEYS);
+  if (!top) throw new ScenarioError(source, c.problems);
+  if (top.description !== undefined && typeof top.description !== 'string') c.problem('description', `expected a string, got ${describe(top.description)}`);
+
+  const seed = c.string('seed', top.seed, 'marathon-monkey-sim') ?? 'marathon-monkey-sim';
+  const marathon = parseMarathon(c, top.marathon);
+  const mesos = parseMesos(c, top.mesos);
+  const timings = parseTimings(c, top.timings);
+  const agents = (c.array('agents', top.agents) ?? []).map((a, i) => parseAgent(c, `agents[${i}]`, a));
+  const apps = (c.array('apps', top.apps) ?? []).map((a, i) => parseApp(c, `apps[${i}]`, a));
+  const faults = parseFaults(c, 'faults', top.faults, DEFAULT_FAULTS);
+  if (top.agents === undefined) c.problem('agents', 'missing; add at least one agent, e.g. [{"hostname":"10.1.0.11","attributes":{"rack":"r1"}}]');
+  if (top.apps === undefined) c.problem('apps', 'missing; add an array of apps (it may be empty)');
+
+  crossCheck(c, marathon, agents, apps);
+  if (c.problems.length > 0) throw new ScenarioError(source, c.problems);
+  return { seed, marathon, mesos, timings, agents, apps, faults };
+}
+
+function parseMarathon(c: Checker, v: unknown): Scenario['marathon'] {
+  const def: Scenario['marathon'] = { instances: 1, version: '1.10.17', taskKilling: true, leader: 0, ports: [] };
+  if (v === undefined) return def;
+  const o = c.object('marathon', v, MARATHON_KEYS);
+  if (!o) return def;
+  const instances = c.number('marathon.instances', o.instances, 1, { integer: true, min: 1, max: 9 }) ?? 1;
+  let leader: number | null = 0;
+  if (o.leader === null) leader = null;
+  else leader = c.number('marathon.leader', o.leader, 0, { integer: true, min: 0 }) ?? 0;
+  if (leader !== null && leader >= instances) c.problem('marathon.leader', `index ${leader} is out of range; use 0..${instances - 1} or null for no leader`);
+  const ports: (number | null)[] = [];
+  (c.array('marathon.ports', o.ports) ?? []).forEach((p, i) => {
+    ports.push(p === null ? null : (c.number(`marathon.ports[${i}]`, p, 0, { integer: true, min: 0, max: 65535 }) ?? null));
+  });
+  return {
+    instances,
+    version: c.string('marathon.version', o.version, def.version) ?? def.version,
+    taskKilling: c.boolean('marathon.taskKilling', o.taskKilling, true),
+    leader,
+    ports,
+  };
+}
+
+function parseMesos(c: Checker, v: unknown): Scenario['mesos'] {
+  const def: Scenario['mesos'] = { port: null, standbyMasters: 0, version: '1.11.0' };
+  if (v === undefined) return def;
+  const o = c.object('mesos', v, MESOS_KEYS);
+  if (!o) return def;
+  return {
+    port: o.port === undefined || o.port === null ? null : (c.number('mesos.port', o.port, 0, { integer: true, min: 0, max: 65535 }) ?? null),
+    standbyMasters: c.number('mesos.standbyMasters', o.standbyMasters, 0, { integer: true, min: 0, max: 4 }) ?? 0,
+    version: c.string('mesos.version', o.version, def.version) ?? def.version,
+  };
+}
+
+function parseTimings(c: Checker, v: unknown): ScenarioTimings {
+  if (v === undefined) return { ...DEFAULT_TIMINGS };
+  const o = c.object('timings', v, TIMING_KEYS);
+  const out = { ...DEFAULT_TIMINGS };
+  if (!o) return out;
+  for (const key of TIMING_KEYS as (keyof ScenarioTimings)[]) {
+    out[key] = c.number(`timings.${key}`, o[key], DEFAULT_TIMINGS[key], { integer: true, min: 0 }) ?? DEFAULT_TIMINGS[key];
+  }
+  return out;
+}
+
+function parseAgent(c: Checker, path: string, v: unknown): ScenarioAgent {
+  const o = c.object(path, v, AGENT_KEYS) ?? {};
+  const attributes: Record<string, AttributeValue> = {};
+  if (o.attributes !== undefined) {
+    const attrs = c.object(`${path}.attributes`, o.attributes, Object.keys((o.attributes ?? {})));
+    for (const [k, val] of Object.entries(attrs ?? {})) {
+      if (typeof val === 'string' || (typeof val === 'number' && Number.isFinite(val))) attributes[k] = val;
+      else c.problem(`${path}.attributes.${k}`, `expected a string (text, "[0-3]" range, "{a,b}" set) or a number (scalar), got ${describe(val)}`);
+    }
+  }
+  return {
+    id: c.optString(`${path}.id`, o.id),
+    hostname: c.string(`${path}.hostname`, o.hostname) ?? '',
+    attributes,
+    region: c.optString(`${path}.region`, o.region),
+    zone: c.optString(`${path}.zone`, o.zone),
+    active: c.boolean(`${path}.active`, o.active, true),
+    cpus: c.number(`${path}.cpus`, o.cpus, 8, { min: 0 }) ?? 8,
+    mem: c.number(`${path}.mem`, o.mem, 30000, { min: 0 }) ?? 30000,
+    disk: c.number(`${path}.disk`, o.disk, 400000, { min: 0 }) ?? 400000,
+  };
+}
+
+function parseApp(c: Checker, path: string, v: unknown): ScenarioApp {
+  const o = c.object(path, v, APP_KEYS) ?? {};
+  const id = c.string(`${path}.id`, o.id) ?? '';
+  if (id !== '' && !APP_ID.test(id)) c.problem(`${path}.id`, `"${id}" is not a Marathon app id; use an absolute path of lowercase words, e.g. "/shop/cart"`);
+  let cmd: string | null = null;
+  if (o.cmd !== undefined && o.cmd !== null) cmd = c.string(`${path}.cmd`, o.cmd) ?? null;
+  const healthChecks = (c.array(`${path}.healthChecks`, o.healthChecks) ?? []).map((h, i) => parseHealthCheck(c, `${path}.healthChecks[${i}]`, h));
+  const constraints: string[][] = [];
+  (c.array(`${path}.constraints`, o.constraints) ?? []).forEach((con, i) => {
+    const p = `${path}.constraints[${i}]`;
+    if (!Array.isArray(con) || con.length < 2 || con.length > 3 || !con.every((x) => typeof x === 'string')) {
+      c.problem(p, `expected [field, operator] or [field, operator, value] of strings, got ${describe(con)}`);
+      return;
+    }
+    const parts = con;
+    if (!CONSTRAINT_OPS.includes(parts[1] ?? '')) c.problem(`${p}[1]`, `unknown operator "${parts[1]}"; use one of ${CONSTRAINT_OPS.join(', ')}`);
+    constraints.push(parts);
+  });
+  return {
+    id,
+    instances: c.number(`${path}.instances`, o.instances, undefined, { integer: true, min: 0 }) ?? 0,
+    cmd,
+    cpus: c.number(`${path}.cpus`, o.cpus, 0.1, { min: 0 }) ?? 0.1,
+    mem: c.number(`${path}.mem`, o.mem, 128, { min: 0 }) ?? 128,
+    disk: c.number(`${path}.disk`, o.disk, 0, { min: 0 }) ?? 0,
+    labels: c.stringMap(`${path}.labels`, o.labels),
+    healthChecks,
+    constraints,
+    persistentVolumes: c.boolean(`${path}.persistentVolumes`, o.persistentVolumes, false),
+    weakness: parseWeakness(c, `${path}.weakness`, o.weakness),
+    pinnedToRack: c.optString(`${path}.pinnedToRack`, o.pinnedToRack),
+    deploying: c.boolean(`${path}.deploying`, o.deploying, false),
+    unhealthy: c.boolean(`${path}.unhealthy`, o.unhealthy, false),
+    recentFailure: c.boolean(`${path}.recentFailure`, o.recentFailure, false),
+  };
+}
+
+function parseHealthCheck(c: Checker, path: string, v: unknown): ScenarioHealthCheck {
+  const o = c.object(path, v, HC_KEYS) ?? {};
+  const protocol = c.string(`${path}.protocol`, o.protocol, 'HTTP') ?? 'HTTP';
+  if (!HC_PROTOCOLS.includes(protocol)) c.problem(`${path}.protocol`, `unknown protocol "${protocol}"; use one of ${HC_PROTOCOLS.join(', ')}`);
+  return {
+    protocol,
+    path: c.optString(`${path}.path`, o.path),
+    portIndex: c.number(`${path}.portIndex`, o.portIndex, 0, { integer: true, min: 0 }) ?? 0,
+    gracePeriodSeconds: c.number(`${path}.gracePeriodSeconds`, o.gracePeriodSeconds, 300, { integer: true, min: 0 }) ?? 300,
+    intervalSeconds: c.number(`${path}.intervalSeconds`, o.intervalSeconds, 60, { integer: true, min: 1 }) ?? 60,
+    timeoutSeconds: c.number(`${path}.timeoutSeconds`, o.timeoutSeconds, 20, { integer: true, min: 1 }) ?? 20,
+    maxConsecutiveFailures: c.number(`${path}.maxConsecutiveFailures`, o.maxConsecutiveFailures, 3, { integer: true, min: 0 }) ?? 3,
+    delaySeconds: c.number(`${path}.delaySeconds`, o.delaySeconds, 15, { integer: true, min: 0 }) ?? 15,
+  };
+}
+
+function parseWeakness(c: Checker, path: string, v: unknown): Weakness {
+  if (v === undefined) return { kind: 'none' };
+  const fix = `use one of ${WEAKNESS_KINDS.map((k) => `"${k}"`).join(', ')} or {"kind":"slow-recovery","extraMs":5000}`;
+  let kind: unknown = v;
+  let extra: unknown;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = c.object(path, v, ['kind', 'extraMs']) ?? {};
+    kind = o.kind;
+    extra = o.extraMs;
+  }
+  if (typeof kind !== 'string' || !WEAKNESS_KINDS.includes(kind)) {
+    c.problem(path, `unknown weakness ${describe(kind)}; ${fix}`);
+    return { kind: 'none' };
+  }
+  if (kind === 'slow-recovery') {
+    return { kind, extraMs: c.number(`${path}.extraMs`, extra, DEFAULT_SLOW_RECOVERY_EXTRA_MS, { integer: true, min: 0 }) ?? DEFAULT_SLOW_RECOVERY_EXTRA_MS };
+  }
+  if (extra !== undefined) c.problem(`${path}.extraMs`, `only "slow-recovery" takes extraMs; remove it`);
+  return { kind } as Weakness;
+}
+
+/** Parses a `faults` object over a base (the scenario's, or the current settings at runtime). */
+export function parseFaults(c: Checker | undefined, path: string, v: unknown, base: FaultSettings): FaultSettings {
+  const checker = c ?? new Checker();
+  const out: FaultSettings = { ...base, routes: [...base.routes] };
+  if (v !== undefined) {
+    const o = checker.object(path, v, FAULT_KEYS);
+    if (o) {
+      out.latencyMs = checker.number(`${path}.latencyMs`, o.latencyMs, base.latencyMs, { integer: true, min: 0 }) ?? base.latencyMs;
+      out.errorRate = checker.number(`${path}.errorRate`, o.errorRate, base.errorRate, { min: 0, max: 1 }) ?? base.errorRate;
+      out.errorStatus = checker.number(`${path}.errorStatus`, o.errorStatus, base.errorStatus, { integer: true, min: 400, max: 599 }) ?? base.errorStatus;
+      out.noLeader = checker.boolean(`${path}.noLeader`, o.noLeader, base.noLeader);
+      out.malformedJson = checker.boolean(`${path}.malformedJson`, o.malformedJson, base.malformedJson);
+      out.truncatedJson = checker.boolean(`${path}.truncatedJson`, o.truncatedJson, base.truncatedJson);
+      out.dropConnections = checker.boolean(`${path}.dropConnections`, o.dropConnections, base.dropConnections);
+      if (o.routes !== undefined) {
+        out.routes = [];
+        (checker.array(`${path}.routes`, o.routes) ?? []).forEach((r, i) => {
+          if (typeof r !== 'string' || !r.startsWith('/')) checker.problem(`${path}.routes[${i}]`, `expected a path prefix starting with "/", e.g. "/v2/apps", got ${describe(r)}`);
+          else out.routes.push(r);
+        });
+      }
+    }
+  }
+  if (!c && checker.problems.length > 0) throw new ScenarioError('(runtime faults)', checker.problems);
+  return out;
+}
+
+function crossCheck(c: Checker, marathon: Scenario['marathon'], agents: ScenarioAgent[], apps: ScenarioApp[]): void {
+  if (marathon.ports.length > marathon.instances) c.problem('marathon.ports', `lists ${marathon.ports.length} ports for ${marathon.instances} instance(s); give at most one per instance`);
+  const agentIds = new Set<string>();
+  const hostnames = new Set<string>();
+  agents.forEach((a, i) => {
+    if (a.id !== undefined) {
+      if (agentIds.has(a.id)) c.problem(`agents[${i}].id`, `duplicate agent id "${a.id}"; ids must be unique`);
+      agentIds.add(a.id);
+    }
+    if (a.hostname !== '' && hostnames.has(a.hostname)) c.problem(`agents[${i}].hostname`, `duplicate hostname "${a.hostname}"; hostnames must be unique`);
+    hostnames.add(a.hostname);
+  });
+  const racks = new Set(agents.map((a) => a.attributes.rack).filter((r) => r !== undefined).map(String));
+  const appIds = new Set<string>();
+  apps.forEach((app, i) => {
+    if (appIds.has(app.id)) c.problem(`apps[${i}].id`, `duplicate app id "${app.id}"`);
+    appIds.add(app.id);
+    if (app.pinnedToRack !== undefined && !racks.has(app.pinnedToRack)) {
+      c.problem(`apps[${i}].pinnedToRack`, `no agent has attribute rack="${app.pinnedToRack}"; use one of ${[...racks].sort().join(', ') || '(none: add a rack attribute to the agents)'}`);
+    }
+    if (app.instances > 0 && agents.length === 0) c.problem(`apps[${i}].instances`, 'the app has instances but there are no agents to run them; add agents');
+  });
+}
+
+/** Reads and validates a scenario file. */
+export function loadScenario(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(file, [`not valid JSON (${(err as Error).message}); fix the syntax`]);
+  }
+  return parseScenario(raw, file);
+}
+
+/**
+ * A large, uniform, healthy cluster for benchmarks: every app opted in, every task running and
+ * healthy since long before the start. Built directly (not through the validator) because 5,000
+ * apps would make validation the slowest part of a benchmark set-up.
+ */
+export function generateSyntheticScenario(opts: { apps: number; tasksPerApp: number; agents: number; racks: number; seed?: string }): Scenario {
+  const racks = Math.max(1, opts.racks);
+  const agents: ScenarioAgent[] = [];
+  for (let i = 0; i < opts.agents; i++) {
+    const rack = `r${(i % racks) + 1}`;
+    agents.push({
+      id: undefined,
+      hostname: `10.${Math.floor(i / 250) + 10}.${(i % 250) + 1}.${(i % racks) + 10}`,
+      attributes: { rack, zone: `z${(i % racks) % 3}` },
+      region: 'region-1',
+      zone: `region-1${'abc'[(i % racks) % 3] ?? 'a'}`,
+      active: true,
+      cpus: 64,
+      mem: 262144,
+      disk: 1000000,
+    });
+  }
+  const apps: ScenarioApp[] = [];
+  for (let i = 0; i < opts.apps; i++) {
+    apps.push({
+      id: `/bench/team-${Math.floor(i / 100)}/app-${i}`,
+      instances: opts.tasksPerApp,
+      cmd: './serve --port $PORT0',
+      cpus: 0.1,
+      mem: 128,
+      disk: 0,
+      labels: { 'monkey.enabled': 'true', team: `team-${Math.floor(i / 100)}` },
+      healthChecks: [
+        { protocol: 'MESOS_HTTP', path: '/health', portIndex: 0, gracePeriodSeconds: 60, intervalSeconds: 10, timeoutSeconds: 5, maxConsecutiveFailures: 3, delaySeconds: 15 },
+      ],
+      constraints: [],
+      persistentVolumes: false,
+      weakness: { kind: 'none' },
+      pinnedToRack: undefined,
+      deploying: false,
+      unhealthy: false,
+      recentFailure: false,
+    });
+  }
+  return {
+    seed: opts.seed ?? 'synthetic',
+    marathon: { instances: 1, version: '1.10.17', taskKilling: true, leader: 0, ports: [] },
+    mesos: { port: null, standbyMasters: 0, version: '1.11.0' },
+    timings: { ...DEFAULT_TIMINGS },
+    agents,
+    apps,
+    faults: { ...DEFAULT_FAULTS, routes: [] },
+  };
+}
