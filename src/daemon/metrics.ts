@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { isDryRun, type CycleLike } from './cycle-like.js';
+import { gateOf, isDryRun, killOutcome, killWasSent, skipsByReason, type CycleLike } from './cycle-like.js';
 
 export const METRIC_PREFIX = 'marathon_monkey_';
 
@@ -62,7 +62,7 @@ export class MonkeyMetrics {
     this.cycleErrors = new Counter({ name: `${p}cycle_errors_total`, help: 'Cycles that ended in an error, by error code.', labelNames: ['code'], registers });
     this.kills = new Counter({
       name: `${p}kills_total`,
-      help: 'Tasks killed for real, by app, strategy and outcome (recovered, not-recovered, unverified, unmatched: Marathon no longer knew the task).',
+      help: 'Tasks killed for real, by app, strategy and outcome: recovered, not-recovered, unmatched (Marathon no longer knew the task), unverified (not watched), aborted (watch cut by shutdown), app-gone.',
       labelNames: ['app', 'strategy', 'outcome'],
       registers,
     });
@@ -111,8 +111,8 @@ export class MonkeyMetrics {
     const time = record.time === undefined ? NaN : Date.parse(record.time);
     if (Number.isFinite(time)) this.lastCycle.set(time / 1000);
 
-    for (const s of record.skipped ?? []) this.skips.inc({ scope: 'app', reason: label(s.reason, 'unknown') });
-    if (outcome === 'skipped') this.skips.inc({ scope: 'cycle', reason: label(record.reason, 'unknown') });
+    for (const [reason, n] of Object.entries(skipsByReason(record))) this.skips.inc({ scope: 'app', reason }, n);
+    if (outcome === 'skipped') this.skips.inc({ scope: 'cycle', reason: label(gateOf(record).reason, 'unknown') });
 
     for (const w of record.weaknesses ?? []) this.weaknesses.inc({ app: label(w.appId, 'unknown'), reason: label(w.reason, 'unknown') });
 
@@ -121,21 +121,9 @@ export class MonkeyMetrics {
       for (const v of victims) this.dryRunKills.inc({ app: label(v.appId, 'unknown'), strategy });
       return;
     }
-
-    const unmatched = new Set(record.killResponse?.unmatched ?? []);
-    // Without a kill response an error cycle never reached the kill; a killed/weakness cycle did.
-    const killSent = record.killResponse !== undefined || outcome === 'killed' || outcome === 'weakness';
-    if (killSent) {
-      for (const v of victims) {
-        const app = label(v.appId, 'unknown');
-        let killOutcome: string;
-        if (v.taskId !== undefined && unmatched.has(v.taskId)) killOutcome = 'unmatched';
-        else {
-          const after = v.appId === undefined ? undefined : record.after?.[v.appId];
-          killOutcome = after?.recovered === undefined ? 'unverified' : after.recovered ? 'recovered' : 'not-recovered';
-        }
-        this.kills.inc({ app, strategy, outcome: killOutcome });
-      }
+    // An error cycle without a kill response never reached the kill; its victims were only planned.
+    if (killWasSent(record)) {
+      for (const v of victims) this.kills.inc({ app: label(v.appId, 'unknown'), strategy, outcome: killOutcome(record, v) });
     }
 
     for (const [appId, after] of Object.entries(record.after ?? {})) {

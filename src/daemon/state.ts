@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock.js';
-import { isDryRun, type CycleLike } from './cycle-like.js';
+import { gateOf, isDryRun, killWasSent, skipsByReason, type CycleLike } from './cycle-like.js';
 
 /**
  * The single place that holds what the operator side reports: live and ready (kept apart, the
@@ -51,9 +51,11 @@ export interface CycleSummary {
   readonly outcome: string;
   readonly strategy: string | undefined;
   readonly dryRun: boolean;
-  readonly counts: CycleLike['counts'];
+  readonly counts:
+    | { apps: number | undefined; eligible: number | undefined; candidates: number | undefined; victims: number | undefined; killed: number | undefined; unmatched: number | undefined }
+    | undefined;
   readonly victims: readonly { appId: string; taskId: string | undefined; host: string | undefined; rack: string | undefined }[];
-  /** Skipped apps counted by reason (the full list with details is in the journal). */
+  /** Skips counted by reason (the full list with details is in the journal). */
   readonly skippedByReason: Readonly<Record<string, number>>;
   readonly recovery: readonly { appId: string; recovered: boolean; timeToRecoverMs: number | undefined }[];
   readonly weaknesses: readonly { appId: string; reason: string; detail: string | undefined }[];
@@ -255,9 +257,10 @@ export class DaemonState {
     c.cycles += 1;
     c.cyclesByOutcome[summary.outcome] = (c.cyclesByOutcome[summary.outcome] ?? 0) + 1;
     const victims = record.victims?.length ?? 0;
+    const matched = record.killResponse?.matched;
     if (isDryRun(record)) c.dryRunKills += victims;
-    else if (record.killResponse?.matched !== undefined) c.kills += record.killResponse.matched.length;
-    else if (summary.outcome === 'killed' || summary.outcome === 'weakness') c.kills += victims;
+    else if (matched !== undefined) c.kills += matched.length;
+    else if (killWasSent(record)) c.kills += victims;
     c.weaknesses += record.weaknesses?.length ?? 0;
     return summary;
   }
@@ -308,11 +311,8 @@ function nonEmpty(value: string | undefined, fallback: string): string {
 }
 
 function summarise(r: CycleLike): CycleSummary {
-  const skippedByReason: Record<string, number> = {};
-  for (const s of r.skipped ?? []) {
-    const reason = s.reason ?? 'unknown';
-    skippedByReason[reason] = (skippedByReason[reason] ?? 0) + 1;
-  }
+  const gate = gateOf(r);
+  const c = r.counts;
   return {
     cycleId: r.cycleId,
     time: r.time,
@@ -320,20 +320,20 @@ function summarise(r: CycleLike): CycleSummary {
     outcome: r.outcome ?? 'unknown',
     strategy: r.strategy,
     dryRun: isDryRun(r),
-    counts: r.counts === undefined ? undefined : { ...r.counts },
+    counts: c === undefined ? undefined : { apps: c.apps, eligible: c.eligible, candidates: c.candidates, victims: c.victims, killed: c.killed, unmatched: c.unmatched },
     victims: (r.victims ?? [])
       .slice(0, MAX_VICTIMS_PER_SUMMARY)
-      .map((v) => ({ appId: v.appId ?? 'unknown', taskId: v.taskId, host: v.host, rack: v.rack })),
-    skippedByReason,
+      .map((v) => ({ appId: v.appId ?? 'unknown', taskId: v.taskId, host: v.host, rack: v.rack ?? undefined })),
+    skippedByReason: skipsByReason(r),
     recovery: Object.entries(r.after ?? {}).map(([appId, a]) => ({
       appId,
       recovered: a?.recovered === true,
-      timeToRecoverMs: a?.timeToRecoverMs,
+      timeToRecoverMs: a?.timeToRecoverMs ?? undefined,
     })),
     weaknesses: (r.weaknesses ?? []).map((w) => ({ appId: w.appId ?? 'unknown', reason: w.reason ?? 'unknown', detail: w.detail })),
-    error: r.error === undefined ? undefined : { code: r.error.code ?? 'unknown', message: r.error.message ?? '' },
+    error: r.error == null ? undefined : { code: r.error.code ?? 'unknown', message: r.error.message ?? '' },
     halted: r.halted === true,
-    reason: r.reason,
-    detail: r.detail,
+    reason: gate.reason,
+    detail: gate.detail,
   };
 }
