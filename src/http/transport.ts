@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError } from 'got';
 import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -13,6 +14,12 @@ export interface HttpRequest {
   /** Serialised as the JSON body (got sets Content-Type: application/json). */
   json?: unknown;
   timeoutMs: number;
+  /**
+   * Use a new connection instead of a pooled keep-alive one. For kills: a pooled socket the server
+   * already closed fails with ECONNRESET after the request was written, which is indistinguishable
+   * from a kill that reached Marathon; a fresh connection fails with ECONNREFUSED before sending.
+   */
+  fresh?: boolean;
 }
 
 export interface HttpResponse {
@@ -48,6 +55,7 @@ export class CaFileError extends MonkeyError {
 export class HttpTransport {
   private readonly ca: Buffer | undefined;
   private readonly clock: Clock;
+  private readonly freshAgents = { http: new HttpAgent({ keepAlive: false }), https: new HttpsAgent({ keepAlive: false }) };
 
   constructor(options: HttpTransportOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -77,6 +85,7 @@ export class HttpTransport {
         throwHttpErrors: false,
         followRedirect: false,
         responseType: 'text',
+        ...(req.fresh === true ? { agent: this.freshAgents } : {}),
         ...(this.ca === undefined ? {} : { https: { certificateAuthority: this.ca } }),
       });
       return {

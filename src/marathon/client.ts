@@ -307,6 +307,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
 
   /** One HTTP exchange with auth; a 401 with a renewable credential is retried once with a fresh one (a 401 means nothing was done). */
   private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown): Promise<HttpResponse> {
+    // Writes go over a fresh connection so that "refused" reliably means "not sent" (see HttpRequest.fresh).
     let resp = await this.sendOnce(base, method, endpoint, query, json);
     if (resp.status === 401 && this.auth.renewable) {
       this.log.debug({ method, endpoint, target: base.origin }, 'Marathon answered 401; renewing the credential and retrying once');
@@ -326,7 +327,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
         method,
         url,
         ...(header === undefined ? {} : { headers: { authorization: header } }),
-        ...(json === undefined ? {} : { json }),
+        ...(json === undefined ? {} : { json, fresh: true }),
         timeoutMs: this.options.timeoutMs,
       });
       const event: MarathonRequestEvent = { method, endpoint: metricEndpoint(endpoint), target: base.origin, status: resp.status, durationMs: resp.durationMs };
