@@ -89,7 +89,7 @@ function appNotFound(appId: string): Reply {
 function appRoutes(req: ApiRequest, ctx: ApiContext, rest: string): Reply {
   const cluster = ctx.cluster;
   const oneTask = /^(.+)\/tasks\/([^/]+)$/.exec(rest);
-  if (oneTask && cluster.app(oneTask[1] as string)) {
+  if (oneTask && (cluster.app(oneTask[1] as string) || !cluster.app(rest))) {
     if (req.method !== 'DELETE') return notAllowed();
     return killOneTask(req, ctx, oneTask[1] as string, decodeURIComponent(oneTask[2] as string));
   }

@@ -69,7 +69,6 @@ export function renderDefinition(app: SimApp): Record<string, unknown> {
     id: d.id,
     backoffFactor: 1.15,
     backoffSeconds: 1,
-    cmd: d.cmd,
     cpus: d.cpus,
     disk: d.disk,
     executor: '',
@@ -89,7 +88,8 @@ export function renderDefinition(app: SimApp): Record<string, unknown> {
     taskKillGracePeriodSeconds: null,
     role: '*',
   };
-  // Marathon 1.5+ leaves empty collections out of the app JSON.
+  // Marathon 1.5+ leaves unset fields and empty collections out of the app JSON.
+  if (d.cmd !== null) def.cmd = d.cmd;
   if (d.constraints.length > 0) def.constraints = d.constraints;
   if (d.healthChecks.length > 0) {
     def.healthChecks = d.healthChecks.map((h) => {
