@@ -36,7 +36,7 @@ export class Journal {
 
   constructor(readonly path: string) {}
 
-  append(record: { type: string }): Promise<void> {
+  append<T extends { type: string }>(record: T): Promise<void> {
     const line = JSON.stringify(record);
     const next = this.tail.then(() => this.write(line));
     // Keep the chain alive after a failure; the caller still sees its own rejection.

@@ -1,6 +1,6 @@
 import type { ChaosMemory, HaltState, QuarantineEntry } from '../chaos/memory.js';
 import type { CycleRecord } from '../chaos/record.js';
-import { streamJournal, type JournalRecord, type ReadOptions } from './journal.js';
+import { streamJournal, type ReadOptions } from './journal.js';
 
 /**
  * Control records the daemon may journal next to cycle records. A `resume` clears a halt and a
@@ -46,19 +46,19 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * Folds one record into the state (mutates and returns it). The daemon calls it after appending
  * each record, so its in-memory state always equals what a restart would rebuild from the file.
  */
-export function applyRecord(state: JournalState, record: JournalRecord | CycleRecord | HaltRecord | PauseRecord | ResumeRecord): JournalState {
+export function applyRecord<T extends { type: string }>(state: JournalState, record: T): JournalState {
   state.records++;
   switch (record.type) {
     case 'cycle':
-      applyCycle(state, record as CycleRecord);
+      applyCycle(state, record as unknown as CycleRecord);
       break;
     case 'halt': {
-      const r = record as Partial<HaltRecord>;
+      const r = record as unknown as Partial<HaltRecord>;
       state.halted = { since: str(r.time) ?? '', reason: str(r.reason) ?? 'halted by operator' };
       break;
     }
     case 'pause': {
-      const r = record as Partial<PauseRecord>;
+      const r = record as unknown as Partial<PauseRecord>;
       const reason = str(r.reason);
       state.paused = { since: str(r.time) ?? '', ...(reason === undefined ? {} : { reason }) };
       break;
@@ -66,7 +66,7 @@ export function applyRecord(state: JournalState, record: JournalRecord | CycleRe
     case 'resume': {
       state.halted = null;
       state.paused = null;
-      const un = (record as Partial<ResumeRecord>).unquarantine;
+      const un = (record as unknown as Partial<ResumeRecord>).unquarantine;
       if (Array.isArray(un)) for (const id of un) if (typeof id === 'string') state.quarantined.delete(id);
       break;
     }
@@ -102,7 +102,7 @@ function applyCycle(state: JournalState, r: CycleRecord): void {
 }
 
 /** The state after the given records, in order. */
-export function journalState(records: Iterable<JournalRecord>, now?: Date): JournalState {
+export function journalState<T extends { type: string }>(records: Iterable<T>, now?: Date): JournalState {
   const state = emptyJournalState();
   for (const r of records) applyRecord(state, r);
   state.asOf = now ? now.toISOString() : null;
