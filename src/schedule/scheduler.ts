@@ -154,6 +154,8 @@ export class Scheduler {
     this.abort = new AbortController();
     this.loop = this.run(this.abort.signal).finally(() => {
       this.loop = undefined;
+      // A restart recomputes from the clock (never before lastSlot); a stale plan must not show on /status.
+      this.pending = undefined;
     });
   }
 
