@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any --
+   these tests walk raw JSON from the wire on purpose: the point is to check what the simulator sends, not a typed view of it. */
 import { request } from 'node:http';
 import { parseScenario, type Scenario } from '../../src/sim/index.js';
 

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+   these tests walk raw JSON from the wire on purpose: the point is to check what the simulator sends, not a typed view of it. */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/platform/clock.js';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
