@@ -52,16 +52,21 @@ export class ManualClock implements Clock {
         reject(signal.reason as Error);
         return;
       }
-      const entry = { until: this.current + Math.max(0, ms), resolve, reject };
-      this.sleepers.push(entry);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== entry);
-          reject(signal.reason as Error);
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== entry);
+        reject(signal?.reason as Error);
+      };
+      // The listener goes when the sleep ends, or long-lived signals collect one per sleep.
+      const entry = {
+        until: this.current + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+        reject,
+      };
+      this.sleepers.push(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
