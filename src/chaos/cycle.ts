@@ -24,6 +24,7 @@ export const LOG = {
   dryRun: 'dry run: would kill',
   recheckFailed: 'Marathon failed between listing and kill; nothing killed',
   recheckDropped: 'victim dropped by the re-check before the kill',
+  killVetoed: 'kill withdrawn by the daemon just before sending; nothing killed',
   killing: 'killing tasks',
   killFailed: 'kill request failed; outcome unknown',
   unmatched: 'Marathon did not know some task ids',
@@ -53,6 +54,11 @@ export interface CycleContext {
   /** Decide only: never kill, never watch (for `plan` and benchmarks). */
   plan?: boolean | undefined;
   cycleId?: string | undefined;
+  /**
+   * Asked right before the kill request: the daemon withdraws permission when shutdown or a
+   * pause began while the cycle was planning. False → nothing is killed.
+   */
+  mayKill?: (() => boolean) | undefined;
 }
 
 function omitQuarantined(memory: ChaosMemory, lifted: ReadonlySet<string>): ChaosMemory {
@@ -196,6 +202,14 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   }
   const ids = rec.victims.map((v) => v.taskId);
   rec.killRequest = killRequestFor(ids);
+
+  if (ctx.mayKill && !ctx.mayKill()) {
+    rec.outcome = 'skipped';
+    rec.gate = { reason: REASONS.killVetoed, detail: 'the daemon withdrew permission to kill (shutdown or pause) after planning' };
+    rec.killRequest = null;
+    log.warn(rec.gate, LOG.killVetoed);
+    return finish();
+  }
 
   // One kill request for every victim; never retried blindly.
   log.warn({ victims: rec.victims }, LOG.killing);

@@ -32,6 +32,7 @@ export const REASONS = {
   appGone: 'app-gone',
   // Whole-cycle gates.
   halted: 'halted',
+  killVetoed: 'kill-vetoed',
   // After the kill.
   notRecovered: 'not-recovered',
 } as const;

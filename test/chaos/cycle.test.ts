@@ -216,6 +216,17 @@ describe('runCycle', () => {
     assert.equal(rec.outcome, 'killed');
   });
 
+  it('mayKill is asked right before the kill: false kills nothing', async () => {
+    const t = setup([app('/a')], live);
+    let asked = 0;
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning, mayKill: () => (asked++, false) });
+    assert.equal(asked, 1);
+    assert.equal(rec.outcome, 'skipped');
+    assert.equal(rec.gate?.reason, 'kill-vetoed');
+    assert.equal(t.killer.calls.length, 0);
+    assert.deepEqual(t.reader.calls, ['listApps', 'getApp /a']);
+  });
+
   it('a halted journal skips the cycle before listing', async () => {
     const t = setup([app('/a')], live, { ...EMPTY_MEMORY, halted: { since: 'yesterday', reason: 'weakness in /x' } });
     const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
