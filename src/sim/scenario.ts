@@ -137,7 +137,7 @@ class Checker {
   readonly problems: string[] = [];
 
   problem(path: string, message: string): void {
-    this.problems.push(`${path}: ${message}`);
+    this.problems.push(`${path === '' ? '(top level)' : path}: ${message}`);
   }
 
   object(path: string, v: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
@@ -259,7 +259,7 @@ const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
 /** Validates a parsed JSON scenario; throws ScenarioError naming every bad field. */
 export function parseScenario(raw: unknown, source: string): Scenario {
   const c = new Checker();
-  const top = c.object('(top level)', raw, TOP_KEYS);
+  const top = c.object('', raw, TOP_KEYS);
   if (!top) throw new ScenarioError(source, c.problems);
   if (top.description !== undefined && typeof top.description !== 'string') c.problem('description', `expected a string, got ${describe(top.description)}`);
 

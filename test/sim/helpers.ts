@@ -63,6 +63,8 @@ export interface SseClient {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   close: () => void;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
   waitFor: (pred: (f: { event: string; data: any }) => boolean, timeoutMs?: number) => Promise<void>;
 }
 
@@ -87,7 +89,12 @@ export function openSse(url: string, accept = 'text/event-stream'): Promise<SseC
         }
       });
       res.on('error', () => undefined);
+      const ended = new Promise<void>((done) => {
+        res.on('end', () => done());
+        res.on('close', () => done());
+      });
       resolve({
+        ended,
         frames,
         raw: () => text,
         status: res.statusCode ?? 0,
