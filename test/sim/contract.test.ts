@@ -156,3 +156,26 @@ describe('sim: responses have the shapes of real Marathon / Mesos payloads', () 
     assert.deepEqual([...seen].sort(), Object.keys(ref).sort());
   });
 });
+
+describe('sim: hand-written task JSON', () => {
+  it('equals JSON.stringify(renderTask) for running, killed and resident tasks', async () => {
+    const { renderTask, taskJson } = await import('../../src/sim/render.js');
+    const clock = new ManualClock(t0);
+    const sim = await startSimulator({ scenario: scenarioWith((r) => appsOf(r).push({ id: '/db', instances: 1, persistentVolumes: true, recentFailure: true })), clock });
+    try {
+      const insts = [...sim.cluster.apps.values()].flatMap((a) => a.instances);
+      sim.cluster.kill([insts[0]!]);
+      await clock.advance(100);
+      sim.cluster.advance();
+      for (const inst of insts) assert.equal(taskJson(inst), JSON.stringify(renderTask(inst)));
+      const listed = (await getJson(`${sim.marathonUrl}/v2/apps?embed=apps.tasks`)).body.apps;
+      for (const app of listed) {
+        const single = (await getJson(`${sim.marathonUrl}/v2/apps${app.id}`)).body.app;
+        assert.deepEqual(single, app);
+        assert.deepEqual(Object.keys(app).slice(-2), app.lastTaskFailure ? ['tasks', 'lastTaskFailure'] : ['deployments', 'tasks']);
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+});

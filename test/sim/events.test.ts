@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
+/* eslint-disable @typescript-eslint/no-unsafe-call --
    these tests walk raw JSON from the wire on purpose. */
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/platform/clock.js';

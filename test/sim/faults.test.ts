@@ -57,7 +57,7 @@ describe('sim: fault injection', () => {
     const res = await fetch(`${sim.marathonUrl}/v2/apps`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-    await assert.rejects(res.json() as Promise<unknown>, SyntaxError);
+    await assert.rejects(res.json(), SyntaxError);
   });
 
   it('truncatedJson: a valid prefix, then the connection ends', async () => {

@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
-   these tests walk raw JSON from the wire on purpose. */
 import assert from 'node:assert/strict';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js';
