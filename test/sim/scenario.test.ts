@@ -216,7 +216,7 @@ describe('sim: determinism, scale and the sim command', () => {
       await (await fetch(`${sim.marathonUrl}/v2/apps?embed=apps.tasks`)).text();
       const second = performance.now() - again;
       console.log(`      (2,000 apps / 20,000 tasks: first ${first.toFixed(0)} ms, cached ${second.toFixed(0)} ms)`);
-      assert.ok(first < 1500 && second < 1000, `first ${first.toFixed(0)} ms, second ${second.toFixed(0)} ms`);
+      assert.ok(first < 3000 && second < 2000, `an O(n²) regression shows up as many seconds here; ` + `first ${first.toFixed(0)} ms, second ${second.toFixed(0)} ms`);
       const agents = (await getJson(`${sim.mesosUrl}/master/slaves`)).body.slaves;
       assert.equal(agents.length, 200);
     } finally {
