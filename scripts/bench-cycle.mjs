@@ -3,7 +3,9 @@
 //   npm run bench:cycle        (builds, then runs this with --expose-gc)
 //
 // The simulator runs in a child process so that its own memory (the model of 50,000 tasks and
-// the rendered payload) does not count in the peak RSS of the measured process. Figures:
+// the rendered payload) does not count in the peak RSS of the measured process; the bare-parse
+// floor is measured in a second child so that its payload-sized garbage does not either. The
+// measured (parent) process runs only chaos cycles. Figures:
 //   payload       bytes of GET /v2/apps?embed=… (what the cycle has to read)
 //   parse floor   median time of a bare JSON.parse of that payload (no cycle can beat it)
 //   plan cycle    median time of runCycle({plan:true}) via the real MarathonClient on loopback:
@@ -21,9 +23,12 @@ const AGENTS = Number(process.env.BENCH_AGENTS ?? 200);
 const RACKS = Number(process.env.BENCH_RACKS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MB = 1024 * 1024;
+const QUERY = 'embed=apps.tasks&embed=apps.counts&embed=apps.deployments&embed=apps.lastTaskFailure';
 
 if (process.argv[2] === '--sim-child') {
   await simChild();
+} else if (process.argv[2] === '--floor-child') {
+  await floorChild(process.argv[3]);
 } else {
   await main();
 }
@@ -42,6 +47,34 @@ async function simChild() {
     }
   });
   process.send({ type: 'ready', marathonUrls: sim.marathonUrls, mesosUrl: sim.mesosUrl });
+}
+
+/** The floor: fetch the payload once (timed: simulator render + loopback transfer), then bare JSON.parse it. */
+async function floorChild(marathonUrl) {
+  const fetchTimes = [];
+  let payload;
+  for (let i = 0; i < RUNS; i++) {
+    const t = process.hrtime.bigint();
+    payload = await (await fetch(`${marathonUrl}/v2/apps?${QUERY}`)).text();
+    fetchTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const parseTimes = [];
+  for (let i = 0; i < RUNS; i++) {
+    gc();
+    const t = process.hrtime.bigint();
+    const parsed = JSON.parse(payload);
+    parseTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (parsed.apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${parsed.apps.length}`);
+  }
+  process.send({
+    type: 'floor',
+    value: { payloadBytes: Buffer.byteLength(payload), parseTimes, fetchTimes, maxRss: process.resourceUsage().maxRSS * 1024 },
+  });
+  process.disconnect();
+}
+
+function runChild(args, execArgv = []) {
+  return fork(fileURLToPath(import.meta.url), args, { env: { ...process.env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 function ask(child, type, extra = {}) {
@@ -74,11 +107,7 @@ async function main() {
   const { systemClock } = await import('../dist/platform/clock.js');
   const { pino } = await import('pino');
 
-  const child = fork(fileURLToPath(import.meta.url), ['--sim-child'], {
-    env: { ...process.env },
-    execArgv: ['--max-old-space-size=4096'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = runChild(['--sim-child'], ['--max-old-space-size=4096']);
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`simulator child exited with ${code}`)));
@@ -94,21 +123,18 @@ async function main() {
   try {
     console.log(`cluster: ${APPS} apps × ${TASKS_PER_APP} tasks = ${APPS * TASKS_PER_APP} tasks on ${AGENTS} agents in ${RACKS} racks (simulator in child pid ${child.pid})`);
 
-    // 1. The payload and the floor: a bare JSON.parse of it.
-    const query = 'embed=apps.tasks&embed=apps.counts&embed=apps.deployments&embed=apps.lastTaskFailure';
-    let payload = await (await fetch(`${marathonUrl}/v2/apps?${query}`)).text();
-    const payloadBytes = Buffer.byteLength(payload);
-    const parseTimes = [];
-    for (let i = 0; i < RUNS; i++) {
-      gc();
-      const t = process.hrtime.bigint();
-      const parsed = JSON.parse(payload);
-      parseTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (parsed.apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${parsed.apps.length}`);
-    }
-    payload = undefined;
-    gc();
+    // 1. The payload and the floor (in its own process): a bare JSON.parse of it.
+    const floorProc = runChild(['--floor-child', marathonUrl], ['--expose-gc']);
+    const floor = await new Promise((resolve, reject) => {
+      floorProc.once('message', (m) => resolve(m.value));
+      floorProc.once('exit', (code) => code !== 0 && reject(new Error(`floor child exited with ${code}`)));
+    });
+    const payloadBytes = floor.payloadBytes;
+    const parseTimes = floor.parseTimes;
     const parseMs = median(parseTimes);
+    const fetchMs = median(floor.fetchTimes);
+    const query = QUERY;
+    peakRss = process.memoryUsage().rss;
 
     // 2. Full planning cycles through the real client: listing → victims, no kill.
     const logger = pino({ level: 'silent' });
@@ -116,6 +142,8 @@ async function main() {
     const planSettings = chaosSettings({ seed: 'bench', strategy: 'task', minTaskAgeSeconds: 0 });
     const cycleTimes = [];
     let lastPlan;
+    const listTimes = [];
+    const planTimes = [];
     for (let i = 0; i < RUNS; i++) {
       gc();
       const t = process.hrtime.bigint();
@@ -124,6 +152,8 @@ async function main() {
         plan: true,
       });
       cycleTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+      listTimes.push(lastPlan.durationsMs.list);
+      planTimes.push(lastPlan.durationsMs.plan);
       if (lastPlan.outcome !== 'dry-run') throw new Error(`planning cycle ended ${lastPlan.outcome}: ${JSON.stringify(lastPlan.error ?? lastPlan.counts)}`);
     }
     const cycleMs = median(cycleTimes);
@@ -160,10 +190,12 @@ async function main() {
     const fmt = (ms) => `${ms.toFixed(1)} ms`;
     const ok = (b) => (b ? 'OK' : 'OVER TARGET');
     console.log(`payload:        ${(payloadBytes / MB).toFixed(1)} MB (GET /v2/apps?${query})`);
-    console.log(`parse floor:    ${fmt(parseMs)} median of ${RUNS} (runs: ${parseTimes.map((t) => t.toFixed(0)).join(', ')})`);
+    console.log(`parse floor:    ${fmt(parseMs)} median of ${RUNS} (runs: ${parseTimes.map((t) => t.toFixed(0)).join(', ')}; that process peaked at ${(floor.maxRss / MB).toFixed(0)} MB)`);
+    console.log(`  for context:  bare fetch of the payload (simulator render + loopback transfer) ${fmt(fetchMs)} median`);
     console.log(
-      `plan cycle:     ${fmt(cycleMs)} median of ${RUNS} (runs: ${cycleTimes.map((t) => t.toFixed(0)).join(', ')}; last: list ${lastPlan.durationsMs.list} ms, plan ${lastPlan.durationsMs.plan} ms, ${lastPlan.counts.eligible} eligible apps, ${lastPlan.counts.candidates} candidate tasks)`,
+      `plan cycle:     ${fmt(cycleMs)} median of ${RUNS} (runs: ${cycleTimes.map((t) => t.toFixed(0)).join(', ')}; ${lastPlan.counts.eligible} eligible apps, ${lastPlan.counts.candidates} candidate tasks)`,
     );
+    console.log(`  of which:     listing (HTTP + client parse/normalise) ${fmt(median(listTimes))} median, decisions (guards + selection) ${fmt(median(planTimes))} median`);
     console.log(`ratio:          ${ratio.toFixed(2)} (target ≤ 2.0) ${ok(ratio <= 2.0)}`);
     console.log(
       `peak RSS:       ${(Math.max(peakRss, maxRss) / MB).toFixed(0)} MB (sampled ${(peakRss / MB).toFixed(0)} MB, maxRSS ${(maxRss / MB).toFixed(0)} MB; target ≤ ${(rssTarget / MB).toFixed(0)} MB) ${ok(Math.max(peakRss, maxRss) <= rssTarget)}`,

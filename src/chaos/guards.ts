@@ -186,12 +186,23 @@ export function eligibleTasks(app: MarathonApp, ctx: Pick<GuardContext, 'now' | 
   const minAgeMs = ctx.settings.minTaskAgeSeconds * 1000;
   const tasks: MarathonTask[] = [];
   let running = 0;
+  const latestStart = ctx.now - minAgeMs;
+  // Marathon's timestamps are `YYYY-MM-DDTHH:mm:ss.sssZ`, which order like the instants they name:
+  // comparing strings spares a Date.parse per task on clusters with tens of thousands of tasks.
+  const latestIso = minAgeMs > 0 ? new Date(latestStart).toISOString() : '';
   for (const t of app.tasks) {
     if (t.state !== 'TASK_RUNNING') continue;
     running++;
-    const started = Date.parse(t.startedAt ?? t.stagedAt ?? '');
-    // A task with no readable start time counts as young: its age is unknown.
-    if (minAgeMs > 0 && (Number.isNaN(started) || ctx.now - started < minAgeMs)) continue;
+    if (minAgeMs > 0) {
+      const at = t.startedAt ?? t.stagedAt ?? '';
+      if (at.length === 24 && at.charCodeAt(23) === 90 /* Z */ && latestIso.length === 24) {
+        if (at > latestIso) continue;
+      } else {
+        const started = Date.parse(at);
+        // A task with no readable start time counts as young: its age is unknown.
+        if (Number.isNaN(started) || started > latestStart) continue;
+      }
+    }
     tasks.push(t);
   }
   if (running === 0) {

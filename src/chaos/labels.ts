@@ -17,6 +17,17 @@ const INTEGER = /^\s*\d+\s*$/;
  * in a safety setting must not silently make the app easier to kill.
  */
 export function parseAppLabels(app: MarathonApp): LabelParse {
+  // Several guards ask per app and cycle; the labels object of a listed app is never mutated.
+  const cached = cache.get(app.labels);
+  if (cached) return cached;
+  const parsed = parseLabels(app);
+  cache.set(app.labels, parsed);
+  return parsed;
+}
+
+const cache = new WeakMap<Record<string, string>, LabelParse>();
+
+function parseLabels(app: MarathonApp): LabelParse {
   const labels: AppLabels = {};
   const minHealthy = app.labels[LABEL_MIN_HEALTHY];
   if (minHealthy !== undefined) {

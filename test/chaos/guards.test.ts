@@ -130,6 +130,25 @@ describe('eligibleTasks', () => {
     assert.ok(verdict.ok);
     assert.deepEqual(tasks.map((t) => t.id), [task('/a', 2).id]);
   });
+  const ageRows: { startedAt: string; old: boolean }[] = [
+    // Exactly minTaskAge old: old enough.
+    { startedAt: '2024-03-05T09:55:00.000Z', old: true },
+    // One millisecond younger: too young.
+    { startedAt: '2024-03-05T09:55:00.001Z', old: false },
+    // Without milliseconds (older Marathon): parsed, not compared as text.
+    { startedAt: '2024-03-05T09:54:59Z', old: true },
+    { startedAt: '2024-03-05T09:55:01Z', old: false },
+    // With an offset: 10:54:00+01:00 is 09:54 UTC, old enough.
+    { startedAt: '2024-03-05T10:54:00.000+01:00', old: true },
+    // Garbage: the age is unknown, so the task is young.
+    { startedAt: 'soon', old: false },
+  ];
+  for (const row of ageRows) {
+    it(`minTaskAge 300 s at 10:00Z: started ${row.startedAt} → ${row.old ? 'victim' : 'too young'}`, () => {
+      const a = app('/a', { tasks: [task('/a', 0, { startedAt: row.startedAt })] });
+      assert.equal(eligibleTasks(a, { now, settings: s }).tasks.length, row.old ? 1 : 0);
+    });
+  }
   it('falls back to stagedAt when startedAt is missing', () => {
     const a = app('/a', { tasks: [task('/a', 0, { startedAt: undefined, stagedAt: new Date(now - HOUR).toISOString() })] });
     assert.equal(eligibleTasks(a, { now, settings: s }).tasks.length, 1);
