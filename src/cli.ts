@@ -24,12 +24,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+// The process lives exactly as long as the command: the clock's timers are unref'd (so a stray
+// one never holds a finished process), which means something must hold a running one.
+const keepAlive = setInterval(() => undefined, 1 << 30);
 const code = await main(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stopRequested,
 });
+clearInterval(keepAlive);
 process.exitCode = code;
 // One-shot commands end here; long-running ones have closed their servers. A timer left behind
 // by a library must not keep a finished command alive.
