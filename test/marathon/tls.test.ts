@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { MarathonError } from '../../src/marathon/errors.js';
 import { CaFileError } from '../../src/http/transport.js';
@@ -15,16 +14,10 @@ describe('HTTPS with a custom CA file', () => {
   let server: Server;
   let url: string;
 
-  before(function () {
-    this.timeout(10_000);
-    dir = mkdtempSync(join(tmpdir(), 'mm-tls-'));
-    // A self-signed certificate for 127.0.0.1 (the cluster CA of a DC/OS or private setup).
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.pem'),
-    ], { stdio: 'ignore' });
+  before(() => {
+    // A committed self-signed certificate for 127.0.0.1 (the cluster CA of a DC/OS or private setup).
+    dir = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   beforeEach(async () => {
     server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'ca.pem')) }, (_req, res) => {
