@@ -144,7 +144,7 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.equal(first.code, 0, first.stderr);
     const journaled = JSON.parse(first.stdout) as Json;
     assert.ok(journaled.victims.length >= 1);
-    const replay = await runCli(['plan', '--json', '--seed', journaled.seed, '--at', journaled.scheduledAt], e);
+    const replay = await runCli(['plan', '--json', '--seed', String(journaled.seed), '--at', String(journaled.scheduledAt)], e);
     assert.equal(replay.code, 0, replay.stderr);
     const planned = JSON.parse(replay.stdout) as Json;
     assert.deepEqual(planned.victims, journaled.victims);
