@@ -188,7 +188,7 @@ export function summarizeCycle(record: CycleRecord): string {
   const verb = record.killResponse ? 'killed' : 'would kill';
   for (const v of record.victims) {
     const unmatched = record.killResponse?.unmatched.includes(v.taskId) ? ' (unknown to Marathon)' : '';
-    lines.push(`  ${verb} ${v.taskId} of ${v.appId} on ${v.host}${v.rack ? ` (rack ${v.rack})` : ''}${unmatched}`);
+    lines.push(`  ${verb} ${v.taskId} of ${v.appId} on ${v.host}${v.rack ? ` (rack ${v.rack})` : v.zone ? ` (zone ${v.zone})` : ''}${unmatched}`);
   }
   if (!record.killResponse && record.killRequest && record.victims.length > 0) {
     lines.push(`  request: ${record.killRequest.method} ${record.killRequest.path} ${JSON.stringify(record.killRequest.body)}`);

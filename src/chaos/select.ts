@@ -10,7 +10,10 @@ export interface Victim {
   taskId: string;
   host: string;
   agentId: string | null;
+  /** The agent's rack attribute (chaos.rackAttribute); for the rack strategy, the zone it fell back to. */
   rack: string | null;
+  /** Fault-domain zone of the agent or task, when known. */
+  zone: string | null;
 }
 
 /** What the strategy aimed at: one app, one agent, or one rack value. */
@@ -50,7 +53,7 @@ const NO_AGENTS: AgentIndex = { byId: new Map(), byHost: new Map() };
  * the zone Marathon reports on the task. Null when none is known.
  */
 export function rackOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string): string | null {
-  const agent = (task.slaveId !== undefined ? agents.byId.get(task.slaveId) : undefined) ?? agents.byHost.get(task.host);
+  const agent = agentOf(task, agents);
   const attr = agent?.attributes[rackAttribute];
   if (attr !== undefined) return String(attr);
   return agent?.zone ?? task.zone ?? null;
@@ -60,8 +63,20 @@ function agentKey(task: MarathonTask): string {
   return task.slaveId ?? `host:${task.host}`;
 }
 
-function victimOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string): Victim {
-  return { appId: task.appId, taskId: task.id, host: task.host, agentId: task.slaveId ?? null, rack: rackOf(task, agents, rackAttribute) };
+function agentOf(task: MarathonTask, agents: AgentIndex): MesosAgent | undefined {
+  return (task.slaveId !== undefined ? agents.byId.get(task.slaveId) : undefined) ?? agents.byHost.get(task.host);
+}
+
+/**
+ * A victim as journaled. Only the rack strategy reports a zone as the rack (its documented
+ * fallback); the other strategies report the attribute or nothing, so "rack" never means a zone.
+ */
+function victimOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string, rackStrategy = false): Victim {
+  const agent = agentOf(task, agents);
+  const attr = agent?.attributes[rackAttribute];
+  const zone = agent?.zone ?? task.zone ?? null;
+  const rack = attr !== undefined ? String(attr) : rackStrategy ? zone : null;
+  return { appId: task.appId, taskId: task.id, host: task.host, agentId: task.slaveId ?? null, rack, zone };
 }
 
 function compareKeys(a: string, b: string): number {
@@ -180,5 +195,5 @@ function selectGroup(
     victims = chosen;
   }
   victims.sort((a, b) => (a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : byId(a, b)));
-  return { victims: victims.map((t) => victimOf(t, agents, rackAttr)), target: { kind, value: key }, spared };
+  return { victims: victims.map((t) => victimOf(t, agents, rackAttr, kind === 'rack')), target: { kind, value: key }, spared };
 }

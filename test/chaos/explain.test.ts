@@ -60,7 +60,7 @@ describe('cycle records', () => {
   it('summarizeCycle names victims, the request of a dry run, and weaknesses', () => {
     const rec = baseRecord(settings, aTuesdayMorning, aTuesdayMorning.getTime(), { cycleId: 'c1' });
     rec.outcome = 'dry-run';
-    rec.victims = [{ appId: '/a', taskId: 'a.instance-1._app.1', host: 'h1', agentId: 'S1', rack: 'r1' }];
+    rec.victims = [{ appId: '/a', taskId: 'a.instance-1._app.1', host: 'h1', agentId: 'S1', rack: 'r1', zone: null }];
     rec.killRequest = { method: 'POST', path: '/v2/tasks/delete?scale=false', body: { ids: ['a.instance-1._app.1'] } };
     rec.counts.skippedByReason = { 'not-opted-in': 4, deploying: 1 };
     const text = summarizeCycle(rec);

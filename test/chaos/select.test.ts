@@ -142,6 +142,15 @@ describe('selectVictims', () => {
       // Numeric (scalar) attributes are rendered as text.
       assert.equal(rackOf(task('/a', 0, { slaveId: 'S2', host: 'h2' }), indexAgents([agent('S2', 'h2', { rack: 7 })]), 'rack'), '7');
     });
+    it('journals a zone as the rack only for the rack strategy; other strategies keep rack and zone apart', () => {
+      const a = app('/a', { instances: 2, taskOverrides: (i) => ({ slaveId: `S${i}`, host: `h${i}`, zone: 'zone-t' }) });
+      const index = indexAgents([agent('S0', 'h0', {}, 'zone-a'), agent('S1', 'h1', {}, 'zone-a')]);
+      const byTask = select([a], { strategy: 'task' }, aTuesdayMorning, index).victims[0]!;
+      assert.equal(byTask.rack, null, 'no rack attribute: the task strategy does not call a zone a rack');
+      assert.equal(byTask.zone, 'zone-a');
+      const byRack = select([a], { strategy: 'rack', minHealthy: 1 }, aTuesdayMorning, index).victims[0]!;
+      assert.equal(byRack.rack, 'zone-a', 'the rack strategy fell back to the zone and says so');
+    });
     it('joins by hostname when the slaveId is unknown', () => {
       const index = indexAgents([agent('S0', 'h0', { rack: 'r1' })]);
       assert.equal(rackOf(task('/a', 0, { slaveId: 'old-S0', host: 'h0' }), index, 'rack'), 'r1');

@@ -15,8 +15,8 @@ function aRealKill(): CycleRecord {
   rec.counts = { apps: 40, eligible: 2, candidates: 5, victims: 2, killed: 2, unmatched: 0, skippedByReason: { 'not-opted-in': 37, deploying: 1 } };
   rec.skipped = [{ appId: '/shop/search', reason: 'deploying', detail: 'deployment in progress' }];
   rec.victims = [
-    { appId: '/shop/cart', taskId: 'shop_cart.1', host: 'agent-1', agentId: null, rack: null },
-    { appId: '/shop/api', taskId: 'shop_api.1', host: 'agent-2', agentId: 'a2', rack: 'r2' },
+    { appId: '/shop/cart', taskId: 'shop_cart.1', host: 'agent-1', agentId: null, rack: null, zone: null },
+    { appId: '/shop/api', taskId: 'shop_api.1', host: 'agent-2', agentId: 'a2', rack: 'r2', zone: null },
   ];
   rec.killResponse = { matched: ['shop_cart.1', 'shop_api.1'], unmatched: [] };
   rec.after = {
@@ -39,7 +39,7 @@ describe('CycleLike and the real CycleRecord', () => {
     metrics.recordCycle(gated);
     const errored = baseRecord(settings, aFridayAfternoon, aFridayAfternoon.getTime());
     errored.outcome = 'error';
-    errored.victims = [{ appId: '/shop/cart', taskId: 'shop_cart.2', host: 'h', agentId: null, rack: null }];
+    errored.victims = [{ appId: '/shop/cart', taskId: 'shop_cart.2', host: 'h', agentId: null, rack: null, zone: null }];
     errored.error = { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader', stage: 'kill' };
     metrics.recordCycle(errored);
 

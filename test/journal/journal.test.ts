@@ -77,7 +77,7 @@ describe('journalState', () => {
   function cycle(over: Partial<CycleRecord>): CycleRecord {
     return { ...baseRecord(chaosSettings(), aTuesdayMorning, aTuesdayMorning.getTime(), { cycleId: over.cycleId ?? 'c' }), ...over };
   }
-  const victim = (appId: string, taskId: string) => ({ appId, taskId, host: 'h', agentId: null, rack: null });
+  const victim = (appId: string, taskId: string) => ({ appId, taskId, host: 'h', agentId: null, rack: null, zone: null });
 
   it('remembers the last kill per app, only for matched tasks, and never for dry runs', () => {
     const s = journalState([
