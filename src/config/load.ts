@@ -102,6 +102,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   for (const key of envKeys(schema, '')) {
     if (env[key.env] !== undefined) explicit.add(key.path);
   }
+  problems.push(...unknownEnvProblems(env));
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     try {
       conf.set(key, value);
@@ -122,6 +123,44 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   problems.push(...crossChecks(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, masked: JSON.parse(conf.toString()) as Record<string, unknown>, explicit };
+}
+
+/**
+ * A misspelt MONKEY_* variable would otherwise be ignored without a word (MONKEY_DRYRUN=false
+ * leaves dry-run on; MONKEY_OPTIN=false leaves opt-in on): it is an error that names the
+ * variable it probably meant.
+ */
+function unknownEnvProblems(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(['MONKEY_CONFIG', ...envKeys(schema, '').map((k) => k.env)]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('MONKEY_') && !known.has(name))
+    .sort()
+    .map((name) => {
+      const guess = closest(name, [...known]);
+      return `${name} is not a marathon-monkey setting${guess === undefined ? '' : `; did you mean ${guess}?`} (\`marathon-monkey help config\` lists them)`;
+    });
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 4)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }
 
 /** Combinations convict cannot express. Each message names the keys and the fix. */

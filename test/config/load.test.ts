@@ -83,6 +83,14 @@ describe('configuration', () => {
     assert.equal(problemsOf({ MONKEY_DRY_RUN: 'maybe' }).length, 1);
   });
 
+  it('rejects a misspelt MONKEY_* variable and suggests the right one', () => {
+    const problems = problemsOf({ MONKEY_DRYRUN: 'false', MONKEY_OPTIN: 'false', MONKEY_WHATEVER_THIS_IS: '1' });
+    assert.ok(problems.some((p) => p.startsWith('MONKEY_DRYRUN') && p.includes('did you mean MONKEY_DRY_RUN?')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('MONKEY_OPTIN') && p.includes('did you mean MONKEY_OPT_IN?')));
+    assert.ok(problems.some((p) => p.startsWith('MONKEY_WHATEVER_THIS_IS') && !p.includes('did you mean')));
+    assert.equal(loadConfig({ env: { MONKEY_CONFIG: '', PATH: '/bin', HOME: '/root' } }).config.chaos.dryRun, true);
+  });
+
   it('rejects unknown keys in the config file (typos fail instead of being ignored)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'monkey-config-'));
     const file = join(dir, 'c.json');

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunningSim } from '../../src/sim/index.js';
+import { cleanEnv, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { app, kills, simWith } from './scenarios.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function journal(path: string): Json[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Json);
+}
+
+async function until<T>(f: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('the daemon as a real process: signals and the demo', function () {
+  this.timeout(40_000);
+  let sim: RunningSim | undefined;
+  let cli: RunningCli | undefined;
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    cli?.cleanup();
+    cli = undefined;
+    await sim?.close();
+    sim = undefined;
+  });
+
+  function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return cleanEnv({
+      MONKEY_MARATHON_URLS: sim!.marathonUrl,
+      MONKEY_MESOS_URL: sim!.mesosUrl,
+      MONKEY_JOURNAL: join(dir, 'journal.jsonl'),
+      MONKEY_PORT: '0',
+      MONKEY_HOST: '127.0.0.1',
+      MONKEY_CRON: '* * * * * *',
+      MONKEY_OFFICE_HOURS: 'always',
+      MONKEY_JITTER: '0',
+      MONKEY_MIN_TASK_AGE: '0',
+      MONKEY_DRY_RUN: 'false',
+      MONKEY_RECOVERY_POLL_MS: '100',
+      MONKEY_SEED: 'signals',
+      ...extra,
+    });
+  }
+
+  it('SIGTERM during a recovery watch: no new kill, the watch finishes, the journal is written, exit 0', async () => {
+    sim = await simWith([app('/slow/api', { instances: 2, weakness: { kind: 'slow-recovery', extraMs: 1500 } })]);
+    cli = startCli(['run'], runEnv({ MONKEY_RECOVERY_TIMEOUT: '15', MONKEY_SHUTDOWN_GRACE_MS: '15000' }));
+    await cli.waitFor((o) => o.stdout.includes('"msg":"killing tasks"'), 15_000, 'the first kill');
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /shutting down: no new kills/);
+    assert.equal(kills(sim), 1, 'no kill starts after shutdown began');
+    const records = journal(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle' && r.outcome !== 'skipped');
+    const last = records.at(-1)!;
+    assert.equal(last.outcome, 'killed');
+    assert.equal(last.after['/slow/api'].recovered, true, 'the watch in flight was allowed to finish');
+    assert.ok(last.after['/slow/api'].timeToRecoverMs >= 1500);
+  });
+
+  it('SIGTERM with a short grace period cuts the watch without calling it a weakness', async () => {
+    sim = await simWith([app('/never/back', { instances: 2, weakness: 'never-relaunches' })]);
+    cli = startCli(['run'], runEnv({ MONKEY_RECOVERY_TIMEOUT: '60', MONKEY_SHUTDOWN_GRACE_MS: '300' }));
+    await cli.waitFor((o) => o.stdout.includes('"msg":"killing tasks"'), 15_000, 'the first kill');
+    const t0 = Date.now();
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - t0 < 5_000, 'the grace period bounds the shutdown');
+    const last = journal(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle').at(-1)!;
+    assert.equal(last.after['/never/back'].aborted, true);
+    assert.deepEqual(last.weaknesses, []);
+  });
+
+  it('a second signal exits at once', async () => {
+    sim = await simWith([app('/never/back', { instances: 2, weakness: 'never-relaunches' })]);
+    cli = startCli(['run'], runEnv({ MONKEY_RECOVERY_TIMEOUT: '60', MONKEY_SHUTDOWN_GRACE_MS: '30000' }));
+    await cli.waitFor((o) => o.stdout.includes('"msg":"killing tasks"'), 15_000, 'the first kill');
+    cli.signal('SIGTERM');
+    await cli.waitFor((o) => o.stdout.includes('shutting down'), 5_000, 'the graceful phase');
+    const t0 = Date.now();
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    assert.equal(result.code, 143);
+    assert.ok(Date.now() - t0 < 2_000);
+  });
+
+  it('refuses to start with a message per configuration problem and exit 1', async () => {
+    sim = await simWith([app('/a')]);
+    cli = startCli(['run'], runEnv({ MONKEY_CRON: '61 * * * *', MONKEY_TIMEZONE: 'Europe/Berlln', MONKEY_BOGUS: 'x', MONKEY_MAX_KILLS: '0' }));
+    const result = await cli.exited;
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /chaos\.maxKills/);
+    assert.match(result.stderr, /MONKEY_BOGUS is not a marathon-monkey setting/);
+    assert.equal(sim.requestLog.length, 0);
+  });
+
+  it('`start` with no Marathon runs the demo: a kill and its recovery are journaled within seconds', async () => {
+    const journalPath = join(dir, 'demo.jsonl');
+    cli = startCli(['start'], cleanEnv({ MONKEY_JOURNAL: journalPath }));
+    const recovered = await until(
+      () => journal(journalPath).find((r) => r.type === 'cycle' && r.outcome === 'killed' && Object.values(r.after as Json).some((a: Json) => a.recovered === true)),
+      25_000,
+      'a journaled kill with its recovery',
+    );
+    assert.equal(recovered.dryRun, false, 'the demo kills for real, in the simulation');
+    assert.match(cli.stdout, /starting the built-in simulated cluster/);
+    assert.match(cli.stdout, /recovered in \d+\.\ds/);
+    const url = /control endpoints: (http:\/\/127\.0\.0\.1:\d+)\/status/.exec(cli.stdout)?.[1];
+    assert.ok(url, cli.stdout);
+    const status = (await (await fetch(`${url}/status`)).json()) as Json;
+    assert.equal(status.dryRun, false);
+    assert.equal((await fetch(`${url}/health`)).status, 200);
+    cli.signal('SIGINT');
+    const result = await cli.exited;
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
