@@ -9,6 +9,7 @@ export type Command =
   | { name: 'plan'; json: boolean; at?: Date; seed?: string }
   | { name: 'explain'; appId: string; json: boolean }
   | { name: 'validate' }
+  | { name: 'resume'; reason?: string }
   | { name: 'sim'; port?: number; scenario?: string }
   | { name: 'help'; topic?: string }
   | { name: 'version' };
@@ -23,6 +24,8 @@ Usage:
                                              what a cycle at that instant would do (never kills)
   marathon-monkey explain APP_ID [--json]    why an app is or is not eligible, guard by guard
   marathon-monkey validate                   check the whole configuration and exit
+  marathon-monkey resume [--reason TEXT]     clear a halt (after a weakness) recorded in the journal;
+                                             a running daemon is resumed with POST /resume instead
   marathon-monkey sim [--port N] [--scenario FILE]
                                              serve a simulated Marathon + Mesos master on 127.0.0.1
   marathon-monkey help [config]              this text, or every configuration key
@@ -31,7 +34,7 @@ Usage:
 Configuration comes from MONKEY_CONFIG (a JSON file) and MONKEY_* environment variables;
 \`marathon-monkey help config\` lists them all.`;
 
-const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'validate', 'sim', 'help'];
+const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'validate', 'resume', 'sim', 'help'];
 
 /** Parses argv (without node and script). Every mistake is a UsageError that names it and the fix. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -70,6 +73,10 @@ export function parseCommand(argv: readonly string[]): Command {
         throw new UsageError('explain needs exactly one app id, e.g. `marathon-monkey explain /shop/cart`');
       }
       return { name: 'explain', appId: appId.startsWith('/') ? appId : `/${appId}`, json: values.json === true };
+    }
+    case 'resume': {
+      const { values } = strictParse(first, rest, { reason: { type: 'string' } });
+      return typeof values.reason === 'string' ? { name: 'resume', reason: values.reason } : { name: 'resume' };
     }
     case 'sim': {
       const { values } = strictParse(first, rest, { port: { type: 'string' }, scenario: { type: 'string' } });

@@ -60,6 +60,8 @@ async function dispatch(command: Command, ctx: CliContext): Promise<number> {
       return EXIT.ok;
     case 'validate':
       return validate(ctx);
+    case 'resume':
+      return resume(command.reason, ctx);
     case 'once':
       return once(command.json, ctx);
     case 'plan':
@@ -148,6 +150,21 @@ function validate(ctx: CliContext): number {
   ctx.stdout(`${JSON.stringify(safetySummary(config, generated ? '(random at each start: set MONKEY_SEED to fix it)' : seed, schedule), null, 2)}\n`);
   if (config.marathon.urls.length === 0) ctx.stdout('note: no MONKEY_MARATHON_URLS: `start` runs the demo on the simulated cluster; `run` and `once` need a Marathon\n');
   if (!config.chaos.dryRun) ctx.stdout('note: dry-run is OFF: kills are real\n');
+  return EXIT.ok;
+}
+
+/** Clears a halt (and a pause) in the journal, for `once` users; the daemon has POST /resume. */
+async function resume(reason: string | undefined, ctx: CliContext): Promise<number> {
+  const { config } = loadConfig({ env: ctx.env });
+  const clock = ctx.clock ?? systemClock;
+  const before = await loadJournalState(config.journal.path, new Date(clock.now()));
+  await new Journal(config.journal.path).append({ type: 'resume', time: new Date(clock.now()).toISOString(), by: 'cli', reason: reason ?? 'resumed from the command line' });
+  ctx.stdout(
+    before.halted
+      ? `resumed: cleared the halt of ${before.halted.since} (${before.halted.reason}) in ${config.journal.path}\n`
+      : `resumed: ${config.journal.path} had no halt; recorded the resume anyway\n`,
+  );
+  ctx.stdout('note: a running daemon keeps its own state: resume it with POST /resume and MONKEY_CONTROL_TOKEN\n');
   return EXIT.ok;
 }
 

@@ -25,6 +25,7 @@ describe('command line', () => {
     assert.deepEqual(parseCommand(['explain', 'shop/cart', '--json']), { name: 'explain', appId: '/shop/cart', json: true });
     assert.deepEqual(parseCommand(['sim', '--port', '9090', '--scenario', 'x.json']), { name: 'sim', port: 9090, scenario: 'x.json' });
     assert.deepEqual(parseCommand(['validate']), { name: 'validate' });
+    assert.deepEqual(parseCommand(['resume', '--reason', 'fixed']), { name: 'resume', reason: 'fixed' });
     assert.deepEqual(parseCommand([]), { name: 'help' });
     assert.deepEqual(parseCommand(['--version']), { name: 'version' });
   });

@@ -84,6 +84,13 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.equal(second.outcome, 'skipped');
     assert.equal(second.gate.reason, 'halted');
     assert.equal(kills(sim), 1);
+    // An operator who looked into it resumes; the weak app stays out until it is healthy again.
+    const resumed = await runCli(['resume', '--reason', 'billing team is on it'], e);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /cleared the halt/);
+    const third = JSON.parse((await runCli(['once', '--json'], e)).stdout) as Json;
+    assert.notEqual(third.outcome, 'skipped');
+    assert.ok((third.skipped as Json[]).some((s) => s.appId === '/weak/billing'), 'the weak app is not killed again while unhealthy');
   });
 
   it('skips an app that is not in steady state and kills nothing (exit 0)', async () => {
