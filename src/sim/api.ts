@@ -1,5 +1,6 @@
 import type { SimApp, SimCluster, SimInstance } from './cluster.js';
 import { parseTaskId } from './ids.js';
+import { FORBIDDEN_MESSAGE } from './auth.js';
 import { json, message, type Reply } from './http-util.js';
 import { appsListJson, renderDeployment, renderQueue, renderTask, singleAppJson, tasksOf } from './render.js';
 import { matchesSelector, parseLabelSelector, SelectorSyntaxError } from './selector.js';
@@ -24,6 +25,11 @@ export interface ApiContext {
   leaderPort: number;
   mesosUrl: string;
   version: string;
+  /**
+   * Scenario `auth.dcos.forbiddenApps`: false for apps the credentials may not see or kill.
+   * Like Marathon's authorizer, lists leave such apps out and direct access answers 403.
+   */
+  canAccess?: (appId: string) => boolean;
 }
 
 export async function handleApi(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
@@ -31,7 +37,7 @@ export async function handleApi(req: ApiRequest, ctx: ApiContext): Promise<Reply
   ctx.cluster.advance();
   if (path === '/v2/apps' || path === '/v2/apps/') return method === 'GET' ? listApps(req, ctx) : notAllowed();
   if (path.startsWith('/v2/apps/')) return appRoutes(req, ctx, path.slice('/v2/apps'.length).replace(/\/+$/, ''));
-  if (path === '/v2/tasks') return method === 'GET' ? json(200, { tasks: allTasks(ctx.cluster) }) : notAllowed();
+  if (path === '/v2/tasks') return method === 'GET' ? json(200, { tasks: allTasks(ctx) }) : notAllowed();
   if (path === '/v2/tasks/delete') return method === 'POST' ? await deleteTasks(req, ctx) : notAllowed();
   if (path === '/v2/deployments' || path === '/v2/deployments/') {
     return method === 'GET' ? json(200, [...ctx.cluster.deployments.values()].map(renderDeployment)) : notAllowed();
@@ -41,6 +47,14 @@ export async function handleApi(req: ApiRequest, ctx: ApiContext): Promise<Reply
   if (path === '/v2/leader') return method === 'GET' ? json(200, { leader: ctx.leaderHostPort }) : notAllowed();
   if (path === '/v2/info') return method === 'GET' ? json(200, info(ctx)) : notAllowed();
   return message(404, 'HTTP 404 Not Found');
+}
+
+function forbidden(): Reply {
+  return message(403, FORBIDDEN_MESSAGE);
+}
+
+function visible(ctx: ApiContext, app: SimApp): boolean {
+  return ctx.canAccess === undefined || ctx.canAccess(app.id);
 }
 
 function notAllowed(): Reply {
@@ -78,6 +92,7 @@ function listApps(req: ApiRequest, ctx: ApiContext): Reply {
     }
     apps = out;
   }
+  if (ctx.canAccess !== undefined) apps = [...apps].filter((a) => visible(ctx, a));
   const withTasks = q.getAll('embed').includes('apps.tasks');
   return { status: 200, body: appsListJson(apps, withTasks), contentType: 'application/json; charset=utf-8' };
 }
@@ -98,6 +113,7 @@ function appRoutes(req: ApiRequest, ctx: ApiContext, rest: string): Reply {
     const appId = tasks[1] as string;
     const app = cluster.app(appId);
     if (!app) return appNotFound(appId);
+    if (!visible(ctx, app)) return forbidden();
     if (req.method === 'GET') return json(200, { tasks: tasksOf(app) });
     if (req.method === 'DELETE') return killAppTasks(req, ctx, app);
     return notAllowed();
@@ -105,19 +121,20 @@ function appRoutes(req: ApiRequest, ctx: ApiContext, rest: string): Reply {
   if (rest.endsWith('/*')) {
     if (req.method !== 'GET') return notAllowed();
     const prefix = rest.slice(0, -1);
-    const apps = [...cluster.apps.values()].filter((a) => a.id.startsWith(prefix));
+    const apps = [...cluster.apps.values()].filter((a) => a.id.startsWith(prefix) && visible(ctx, a));
     const body = appsListJson(apps, true).replace(/^\{"apps":/, '{"*":');
     return { status: 200, body, contentType: 'application/json; charset=utf-8' };
   }
   if (req.method !== 'GET') return notAllowed();
   const app = cluster.app(rest);
   if (!app) return appNotFound(rest);
+  if (!visible(ctx, app)) return forbidden();
   return { status: 200, body: singleAppJson(app), contentType: 'application/json; charset=utf-8' };
 }
 
-function allTasks(cluster: SimCluster): Record<string, unknown>[] {
+function allTasks(ctx: ApiContext): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const app of cluster.apps.values()) out.push(...tasksOf(app));
+  for (const app of ctx.cluster.apps.values()) if (visible(ctx, app)) out.push(...tasksOf(app));
   return out;
 }
 
@@ -189,6 +206,8 @@ async function deleteTasks(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
       matched.push(inst);
     }
   }
+  // Marathon checks the permission on every app it matched before killing anything.
+  if (matched.some((i) => !visible(ctx, i.app))) return forbidden();
   const { reply, snapshot } = killInstances(ctx, matched, req.query);
   return reply ?? json(200, { tasks: snapshot });
 }
@@ -196,6 +215,7 @@ async function deleteTasks(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
 function killOneTask(req: ApiRequest, ctx: ApiContext, appId: string, taskId: string): Reply {
   const app = ctx.cluster.app(appId);
   if (!app) return appNotFound(appId);
+  if (!visible(ctx, app)) return forbidden();
   if (bool(req.query, 'scale') && bool(req.query, 'wipe')) return message(400, SCALE_AND_WIPE);
   const inst = ctx.cluster.instanceForTaskId(taskId);
   if (!inst || inst.app !== app || !inst.hasTask) return message(404, `Task '${taskId}' does not exist`);

@@ -23,5 +23,15 @@ export async function runSimCommand(args: { port?: number; scenarioFile?: string
   log('point marathon-monkey at it with:');
   log(`  MONKEY_MARATHON_URLS=${sim.marathonUrls.join(',')}`);
   log(`  MONKEY_MESOS_URL=${sim.mesosUrl}`);
+  // Names, never secrets: the password and tokens stay in the scenario file.
+  const auth = scenario.auth;
+  if (auth.kind === 'basic') {
+    log(`  MONKEY_MARATHON_USERNAME=${auth.username} and MONKEY_MARATHON_PASSWORD=<auth.basic.password of the scenario>`);
+  } else if (auth.kind === 'dcos') {
+    if (auth.tokens.length > 0) log('  MONKEY_MARATHON_TOKEN=<one of auth.dcos.tokens of the scenario>');
+    for (const a of auth.serviceAccounts) {
+      log(`  or MONKEY_DCOS_SERVICE_ACCOUNT=${a.uid} with MONKEY_DCOS_PRIVATE_KEY_FILE=<its private key> (login at ${sim.marathonUrl}/acs/api/v1/auth/login)`);
+    }
+  }
   return sim;
 }

@@ -1,10 +1,24 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ScenarioError } from '../errors.js';
 
 /**
  * The simulator's scenario: which Marathon/Mesos cluster to pretend to be. Parsed strictly
  * (unknown keys are errors) because a typo in a scenario would otherwise silently give a cluster
  * without the weakness the user wanted to demonstrate.
+ *
+ * Top-level keys: `seed`, `description`, `marathon`, `mesos`, `timings`, `agents`, `apps`,
+ * `faults`, and `auth` (optional; shared/marathon-api.md §2), one of:
+ *   - `{"basic": {"username": "ops", "password": "…", "realm": "Mesosphere"}}`: OSS
+ *     `--http_credentials`; every Marathon path wants `Authorization: Basic …`.
+ *   - `{"dcos": {"tokens": ["…"], "serviceAccounts": [{"uid": "chaos-monkey", "publicKey": "<PEM>"}
+ *     or {"uid": …, "publicKeyFile": "keys/sa.pub"}], "tokenLifetimeSeconds": 432000,
+ *     "forbiddenApps": ["/secret/*"]}}`: every Marathon path wants `Authorization: token=…` (a
+ *     static token, or one issued by `POST /acs/api/v1/auth/login` for a service login token
+ *     signed with the account's key); apps in `forbiddenApps` answer 403 to reads and kills.
+ * The Mesos master routes stay open either way: real masters authenticate only when started with
+ * `--authenticate_http_readonly`, which the monkey does not support.
  */
 
 export type AttributeValue = string | number;
@@ -88,6 +102,24 @@ export interface ScenarioTimings {
   healthyAfterMs: number;
 }
 
+export type SimAuthConfig =
+  | { kind: 'none' }
+  | { kind: 'basic'; username: string; password: string; realm: string }
+  | {
+      kind: 'dcos';
+      /** Opaque tokens accepted as they are, forever (like a long-lived token handed out by an admin). */
+      tokens: string[];
+      /** Service accounts that may log in; `publicKey` is PEM (read from publicKeyFile at parse time). */
+      serviceAccounts: { uid: string; publicKey: string }[];
+      tokenLifetimeSeconds: number;
+      /** App ids, or groups ending in `/*` (everything below), the credentials may not read or kill. */
+      forbiddenApps: string[];
+    };
+
+export const DEFAULT_AUTH_REALM = 'Mesosphere';
+/** DC/OS OSS issues auth tokens valid for 5 days. */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 432_000;
+
 export interface Scenario {
   seed: string;
   marathon: {
@@ -109,6 +141,7 @@ export interface Scenario {
   agents: ScenarioAgent[];
   apps: ScenarioApp[];
   faults: FaultSettings;
+  auth: SimAuthConfig;
 }
 
 export const DEFAULT_TIMINGS: ScenarioTimings = {
@@ -240,7 +273,7 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
-const TOP_KEYS = ['seed', 'marathon', 'mesos', 'timings', 'agents', 'apps', 'faults', 'description'];
+const TOP_KEYS = ['seed', 'marathon', 'mesos', 'timings', 'agents', 'apps', 'faults', 'auth', 'description'];
 const MARATHON_KEYS = ['instances', 'version', 'taskKilling', 'leader', 'ports'];
 const MESOS_KEYS = ['port', 'standbyMasters', 'version'];
 const TIMING_KEYS = Object.keys(DEFAULT_TIMINGS);
@@ -256,8 +289,11 @@ const HC_PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'COMMAND', 'MESOS_HTTP', 'MESOS_HT
 const CONSTRAINT_OPS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'];
 const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
 
-/** Validates a parsed JSON scenario; throws ScenarioError naming every bad field. */
-export function parseScenario(raw: unknown, source: string): Scenario {
+/**
+ * Validates a parsed JSON scenario; throws ScenarioError naming every bad field. `baseDir` is
+ * where relative file names in the scenario (auth `publicKeyFile`) are resolved; default: cwd.
+ */
+export function parseScenario(raw: unknown, source: string, options: { baseDir?: string } = {}): Scenario {
   const c = new Checker();
   const top = c.object('', raw, TOP_KEYS);
   if (!top) throw new ScenarioError(source, c.problems);
@@ -270,12 +306,13 @@ export function parseScenario(raw: unknown, source: string): Scenario {
   const agents = (c.array('agents', top.agents) ?? []).map((a, i) => parseAgent(c, `agents[${i}]`, a));
   const apps = (c.array('apps', top.apps) ?? []).map((a, i) => parseApp(c, `apps[${i}]`, a));
   const faults = parseFaults(c, 'faults', top.faults, DEFAULT_FAULTS);
+  const auth = parseAuth(c, top.auth, options.baseDir ?? process.cwd());
   if (top.agents === undefined) c.problem('agents', 'missing; add at least one agent, e.g. [{"hostname":"10.1.0.11","attributes":{"rack":"r1"}}]');
   if (top.apps === undefined) c.problem('apps', 'missing; add an array of apps (it may be empty)');
 
   crossCheck(c, marathon, agents, apps);
   if (c.problems.length > 0) throw new ScenarioError(source, c.problems);
-  return { seed, marathon, mesos, timings, agents, apps, faults };
+  return { seed, marathon, mesos, timings, agents, apps, faults, auth };
 }
 
 function parseMarathon(c: Checker, v: unknown): Scenario['marathon'] {
@@ -448,6 +485,109 @@ export function parseFaults(c: Checker | undefined, path: string, v: unknown, ba
   return out;
 }
 
+const AUTH_KEYS = ['basic', 'dcos'];
+const BASIC_KEYS = ['username', 'password', 'realm'];
+const DCOS_KEYS = ['tokens', 'serviceAccounts', 'tokenLifetimeSeconds', 'forbiddenApps'];
+const ACCOUNT_KEYS = ['uid', 'publicKey', 'publicKeyFile'];
+const FORBIDDEN_APP = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+(\/\*)?$|^\/\*$/;
+
+function parseAuth(c: Checker, v: unknown, baseDir: string): SimAuthConfig {
+  if (v === undefined || v === null) return { kind: 'none' };
+  const o = c.object('auth', v, AUTH_KEYS);
+  if (!o) return { kind: 'none' };
+  const chosen = AUTH_KEYS.filter((k) => o[k] !== undefined);
+  if (chosen.length !== 1) {
+    c.problem('auth', `${chosen.length === 0 ? 'names no method' : 'names both basic and dcos'}; give exactly one: {"basic":{"username":"ops","password":"…"}} or {"dcos":{"tokens":["…"]}}`);
+    return { kind: 'none' };
+  }
+  if (o.basic !== undefined) {
+    const b = c.object('auth.basic', o.basic, BASIC_KEYS) ?? {};
+    const username = c.string('auth.basic.username', b.username) ?? '';
+    // Basic credentials are "user:pass" split at the first colon, so a colon cannot be part of the user.
+    if (username.includes(':')) c.problem('auth.basic.username', 'must not contain ":" (basic auth splits user and password at the first colon); choose another name');
+    return {
+      kind: 'basic',
+      username,
+      password: c.string('auth.basic.password', b.password) ?? '',
+      realm: c.string('auth.basic.realm', b.realm, DEFAULT_AUTH_REALM) ?? DEFAULT_AUTH_REALM,
+    };
+  }
+  const d = c.object('auth.dcos', o.dcos, DCOS_KEYS) ?? {};
+  const tokens: string[] = [];
+  (c.array('auth.dcos.tokens', d.tokens) ?? []).forEach((t, i) => {
+    const p = `auth.dcos.tokens[${i}]`;
+    if (typeof t !== 'string' || t.length === 0) c.problem(p, `expected a non-empty string, got ${describe(t)}`);
+    else if (/\s/.test(t)) c.problem(p, 'must not contain whitespace (it travels in the Authorization header as token=<t>); remove it');
+    else tokens.push(t);
+  });
+  const serviceAccounts: { uid: string; publicKey: string }[] = [];
+  (c.array('auth.dcos.serviceAccounts', d.serviceAccounts) ?? []).forEach((a, i) => {
+    const p = `auth.dcos.serviceAccounts[${i}]`;
+    const acc = c.object(p, a, ACCOUNT_KEYS);
+    if (!acc) return;
+    const uid = c.string(`${p}.uid`, acc.uid) ?? '';
+    if (uid !== '' && serviceAccounts.some((s) => s.uid === uid)) c.problem(`${p}.uid`, `duplicate service account "${uid}"; uids must be unique`);
+    const publicKey = parsePublicKey(c, p, acc, baseDir);
+    if (uid !== '' && publicKey !== undefined) serviceAccounts.push({ uid, publicKey });
+  });
+  if (d.tokens === undefined && d.serviceAccounts === undefined) {
+    c.problem('auth.dcos', 'accepts no credentials; add "tokens": ["…"] and/or "serviceAccounts": [{"uid":"chaos-monkey","publicKeyFile":"chaos-monkey.pub.pem"}]');
+  }
+  const forbiddenApps: string[] = [];
+  (c.array('auth.dcos.forbiddenApps', d.forbiddenApps) ?? []).forEach((f, i) => {
+    if (typeof f !== 'string' || !FORBIDDEN_APP.test(f)) {
+      c.problem(`auth.dcos.forbiddenApps[${i}]`, `expected an app id or a group ending in "/*", e.g. "/secret/db" or "/secret/*", got ${describe(f)}`);
+    } else forbiddenApps.push(f);
+  });
+  return {
+    kind: 'dcos',
+    tokens,
+    serviceAccounts,
+    tokenLifetimeSeconds: c.number('auth.dcos.tokenLifetimeSeconds', d.tokenLifetimeSeconds, DEFAULT_TOKEN_LIFETIME_SECONDS, { integer: true, min: 1 }) ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+    forbiddenApps,
+  };
+}
+
+/** The account's RSA public key as PEM, from `publicKey` or `publicKeyFile` (exactly one). */
+function parsePublicKey(c: Checker, path: string, acc: Record<string, unknown>, baseDir: string): string | undefined {
+  if ((acc.publicKey === undefined) === (acc.publicKeyFile === undefined)) {
+    c.problem(path, 'give exactly one of "publicKey" (PEM text) or "publicKeyFile" (a path, relative to the scenario file)');
+    return undefined;
+  }
+  let pem: string | undefined;
+  let where = `${path}.publicKey`;
+  if (acc.publicKey !== undefined) {
+    pem = c.string(where, acc.publicKey);
+  } else {
+    where = `${path}.publicKeyFile`;
+    const file = c.string(where, acc.publicKeyFile);
+    if (file === undefined) return undefined;
+    try {
+      pem = readFileSync(resolve(baseDir, file), 'utf8');
+    } catch (err) {
+      c.problem(where, `cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? String(err)}); give a path relative to the scenario file`);
+      return undefined;
+    }
+  }
+  if (pem === undefined) return undefined;
+  if (pem.includes('PRIVATE KEY')) {
+    // createPublicKey would accept it, but a private key has no business in a scenario file.
+    c.problem(where, 'holds a private key; put the public key here (openssl rsa -in key.pem -pubout) and give the private key to the monkey only');
+    return undefined;
+  }
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'rsa') {
+      c.problem(where, `is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; DC/OS service accounts use RSA keys (dcos security org service-accounts keypair)`);
+      return undefined;
+    }
+  } catch {
+    c.problem(where, 'is not a PEM public key; give "-----BEGIN PUBLIC KEY-----…" (the private key stays with the monkey)');
+    return undefined;
+  }
+  return pem;
+}
+
 function crossCheck(c: Checker, marathon: Scenario['marathon'], agents: ScenarioAgent[], apps: ScenarioApp[]): void {
   if (marathon.ports.length > marathon.instances) c.problem('marathon.ports', `lists ${marathon.ports.length} ports for ${marathon.instances} instance(s); give at most one per instance`);
   const agentIds = new Set<string>();
@@ -486,7 +626,7 @@ export function loadScenario(file: string): Scenario {
   } catch (err) {
     throw new ScenarioError(file, [`not valid JSON (${(err as Error).message}); fix the syntax`]);
   }
-  return parseScenario(raw, file);
+  return parseScenario(raw, file, { baseDir: dirname(resolve(file)) });
 }
 
 /**
@@ -541,5 +681,6 @@ export function generateSyntheticScenario(opts: { apps: number; tasksPerApp: num
     agents,
     apps,
     faults: { ...DEFAULT_FAULTS, routes: [] },
+    auth: { kind: 'none' },
   };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { seededRandom, type Random } from '../platform/random.js';
 import { handleApi } from './api.js';
+import { ACS_LOGIN_PATH, SimAuth, type LoginRecord } from './auth.js';
 import { SimCluster, type SimEvent } from './cluster.js';
 import { jettyError, json, NO_CACHE_HEADERS, readBody, send, Timers, type Reply } from './http-util.js';
 import { slavesJson, stateJson } from './render.js';
@@ -45,6 +46,14 @@ export interface RunningSim {
   setFaults(faults: Partial<FaultSettings>): void;
   readonly faults: FaultSettings;
   requestLog: RequestLogEntry[];
+  /**
+   * Scenario `auth.dcos`: like IAM rotating its signing key, every token issued by the login
+   * endpoint so far is answered 401 from now on, and the next login gets a new one. Static
+   * tokens stay valid. No effect without DC/OS auth.
+   */
+  revokeTokens(): void;
+  /** Every attempt at `POST /acs/api/v1/auth/login`, oldest first (bounded). */
+  readonly logins: readonly LoginRecord[];
   close(): Promise<void>;
 }
 
@@ -61,6 +70,7 @@ interface Instance {
   streams: Set<ServerResponse>;
 }
 
+/** Mesos master routes stay open even with `auth`: real masters authenticate only with --authenticate_http_readonly. */
 function isMesosPath(path: string): boolean {
   return path.startsWith('/master/') || path === '/state.json' || path === '/state' || path === '/slaves';
 }
@@ -72,6 +82,8 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   const heartbeatMs = options.sseHeartbeatMs ?? 10_000;
   const holdMs = options.noLeaderHoldMs ?? 2_500;
   const cluster = new SimCluster(scenario, clock);
+  const auth = new SimAuth(scenario.auth, clock);
+  const acsLogin = scenario.auth.kind === 'dcos';
   const timers = new Timers();
   const faultRandom: Random = seededRandom(`${scenario.seed}\u241fsim-faults`);
   let faults: FaultSettings = { ...scenario.faults, routes: [...scenario.faults.routes] };
@@ -88,7 +100,8 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   };
 
   const faultApplies = (path: string): boolean => {
-    if (faults.routes.length === 0) return !isMesosPath(path);
+    // ACS is another service (IAM) than Marathon: it fails only when a fault route names it.
+    if (faults.routes.length === 0) return !isMesosPath(path) && !(acsLogin && path === ACS_LOGIN_PATH);
     return faults.routes.some((r) => path.startsWith(r));
   };
 
@@ -228,9 +241,29 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
       return;
     }
 
+    if (acsLogin && path === ACS_LOGIN_PATH) {
+      // Admin Router serves ACS next to Marathon on the same origin; any instance answers, leader or not.
+      const faultyLogin = faultApplies(path);
+      if (faultyLogin && (await applyTransportFaults(req, res))) return;
+      if (method !== 'POST') {
+        finish(res, json(405, { title: 'Method Not Allowed', description: 'Use POST.', code: 'ERR_METHOD_NOT_ALLOWED' }), false);
+        return;
+      }
+      finish(res, await auth.login(await readBody(req, 64 * 1024)), faultyLogin);
+      return;
+    }
+
     const proxied = req.headers['x-marathon-via'] !== undefined;
     const faulty = !proxied && faultApplies(path);
     if (faulty && (await applyTransportFaults(req, res))) return;
+
+    // Before leader handling: Jetty's authenticator (basic) and Admin Router (DC/OS) answer
+    // without asking Marathon for a leader. A proxied request is checked again on the leader.
+    const denied = auth.authenticate(req.headers.authorization, path);
+    if (denied) {
+      finish(res, denied, false);
+      return;
+    }
 
     let l = faulty && faults.noLeader ? undefined : leaderInstance();
     if (!l) {
@@ -278,7 +311,14 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     try {
       reply = await handleApi(
         { method, path, query: url.searchParams, contentType: req.headers['content-type'], body: () => readBody(req) },
-        { cluster, leaderHostPort: inst.hostPort, leaderPort: inst.port, mesosUrl, version: scenario.marathon.version },
+        {
+          cluster,
+          leaderHostPort: inst.hostPort,
+          leaderPort: inst.port,
+          mesosUrl,
+          version: scenario.marathon.version,
+          ...(auth.restrictsApps ? { canAccess: (appId: string) => auth.canAccess(appId) } : {}),
+        },
       );
     } catch (err) {
       reply = json(500, { message: `simulator error: ${(err as Error).message}` });
@@ -388,6 +428,12 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
       faults = parseFaults(undefined, 'faults', partial, faults);
     },
     requestLog,
+    revokeTokens() {
+      auth.revokeTokens();
+    },
+    get logins() {
+      return auth.logins;
+    },
     async close() {
       if (closed) return;
       closed = true;
