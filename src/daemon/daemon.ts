@@ -83,8 +83,16 @@ export class Daemon {
   async start(): Promise<{ url: string }> {
     const o = this.o;
     this.memory = await loadJournalState(o.journalPath, new Date(o.clock.now()), { logger: this.log });
-    if (this.memory.halted) {
-      this.state.halt({ appId: this.memory.halted.cycleId ?? '', reason: this.memory.halted.reason, since: this.memory.halted.since });
+    const halted = this.memory.halted;
+    if (halted) {
+      // The journal keeps the halting cycle, not the app: the apps are the ones that cycle quarantined.
+      const apps = [...this.memory.quarantined].filter(([, q]) => halted.cycleId !== undefined && q.cycleId === halted.cycleId).map(([appId]) => appId);
+      this.state.halt({
+        appId: apps.length > 0 ? apps.join(', ') : 'unknown (see the journal)',
+        reason: halted.reason,
+        since: halted.since,
+        ...(halted.cycleId === undefined ? {} : { cycleId: halted.cycleId }),
+      });
     }
     if (this.memory.paused) {
       this.state.pause({ by: 'journal', reason: this.memory.paused.reason ?? 'paused before restart' });
@@ -159,6 +167,14 @@ export class Daemon {
     }
   }
 
+  /**
+   * A skipped slot never lists apps, so only a cheap /v2/info tells whether Marathon is back;
+   * without it /ready would stay 503 until the next slot that runs (after a weekend, or a pause).
+   */
+  private async reprobeIfUnusable(): Promise<void> {
+    if (this.state.getReadiness().reason === 'marathon-unusable') await this.probeMarathon();
+  }
+
   private async onSlot(slot: SlotContext): Promise<void> {
     const run = this.runSlot(slot);
     this.cycleInFlight = run;
@@ -174,11 +190,13 @@ export class Daemon {
     const o = this.o;
     const verdict = this.state.canAct();
     if (!verdict.ok) {
+      await this.reprobeIfUnusable();
       await this.finishCycle(skippedCycleRecord(verdict.reason, verdict.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
       return;
     }
     const judged = judgeSlot(slot, o.schedule);
     if (!judged.ok) {
+      await this.reprobeIfUnusable();
       await this.finishCycle(skippedCycleRecord(judged.reason, judged.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
       return;
     }
@@ -192,7 +210,8 @@ export class Daemon {
         journal: this.memory,
       },
       o.settings,
-      { scheduledAt: slot.scheduledAt, signal: this.watchAbort.signal, mayKill: () => !this.shuttingDown },
+      // A pause, halt or shutdown that began while the cycle was listing and planning withdraws the kill.
+      { scheduledAt: slot.scheduledAt, signal: this.watchAbort.signal, mayKill: () => !this.shuttingDown && this.state.canAct().ok },
     );
     await this.finishCycle(record);
   }
