@@ -186,7 +186,7 @@ class FakeMarathon {
   info(): Promise<MarathonInfo> {
     this.infoCalls++;
     if (this.down) return Promise.reject(this.down);
-    return Promise.resolve({ name: 'marathon', version: '1.10.17', leader: '127.0.0.1:8080', frameworkId: 'fw-1' } as unknown as MarathonInfo);
+    return Promise.resolve({ name: 'marathon', version: '1.10.17', elected: true, leader: '127.0.0.1:8080' });
   }
 
   /** The daemon types its client as MarathonClient; the fake implements the four methods it calls. */
