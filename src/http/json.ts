@@ -95,6 +95,143 @@ export class JsonReader {
   }
 }
 
+/**
+ * The same checks as JsonReader for big answers (a 50,000-task listing has over a million fields):
+ * the JSON path is a stack of segments that is only turned into text when a check fails, and each
+ * check names the field it reads instead of taking a ready-made path string. `at` is the last
+ * segment (a key or an index) below the current position; omitted, the check is about the
+ * position itself.
+ */
+export class PathReader {
+  private readonly segments: (string | number)[] = [];
+
+  constructor(private readonly failAt: Fail) {}
+
+  enter(segment: string | number): void {
+    this.segments.push(segment);
+  }
+
+  leave(): void {
+    this.segments.pop();
+  }
+
+  path(at?: string | number): string {
+    let p = '$';
+    for (const s of this.segments) p += segment(s);
+    return at === undefined ? p : p + segment(at);
+  }
+
+  fail(at: string | number | undefined, problem: string): never {
+    return this.failAt(this.path(at), problem);
+  }
+
+  object(v: unknown, at?: string | number): JsonObject {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(at, `expected an object, got ${describeValue(v)}`);
+    return v as JsonObject;
+  }
+
+  array(v: unknown, at?: string | number): unknown[] {
+    if (!Array.isArray(v)) this.fail(at, `expected an array, got ${describeValue(v)}`);
+    return v as unknown[];
+  }
+
+  /** Absent or null means empty (Marathon 1.5+ omits empty collections). */
+  optArray(v: unknown, at?: string | number): unknown[] {
+    return v === undefined || v === null ? [] : this.array(v, at);
+  }
+
+  string(v: unknown, at?: string | number): string {
+    if (typeof v !== 'string') this.fail(at, `expected a string, got ${describeValue(v)}`);
+    return v;
+  }
+
+  nonEmptyString(v: unknown, at?: string | number): string {
+    if (typeof v !== 'string') this.fail(at, `expected a string, got ${describeValue(v)}`);
+    if (v === '') this.fail(at, 'expected a non-empty string, got ""');
+    return v;
+  }
+
+  /** Absent or null → undefined. */
+  optString(v: unknown, at?: string | number): string | undefined {
+    return v === undefined || v === null ? undefined : this.string(v, at);
+  }
+
+  number(v: unknown, at?: string | number): number {
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(at, `expected a number, got ${describeValue(v)}`);
+    return v;
+  }
+
+  optNumber(v: unknown, at?: string | number): number | undefined {
+    return v === undefined || v === null ? undefined : this.number(v, at);
+  }
+
+  count(v: unknown, at?: string | number): number {
+    const n = this.number(v, at);
+    if (!Number.isInteger(n) || n < 0) this.fail(at, `expected a non-negative integer, got ${describeValue(v)}`);
+    return n;
+  }
+
+  boolean(v: unknown, at?: string | number): boolean {
+    if (typeof v !== 'boolean') this.fail(at, `expected true or false, got ${describeValue(v)}`);
+    return v;
+  }
+
+  optBoolean(v: unknown, at?: string | number): boolean | undefined {
+    return v === undefined || v === null ? undefined : this.boolean(v, at);
+  }
+
+  /** Absent or null → []; a fresh array of numbers. */
+  numbers(v: unknown, at: string): number[] {
+    const a = this.optArray(v, at);
+    const out = new Array<number>(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x !== 'number' || !Number.isFinite(x)) {
+        this.enter(at);
+        this.fail(i, `expected a number, got ${describeValue(x)}`);
+      }
+      out[i] = x;
+    }
+    return out;
+  }
+
+  /** Absent or null → []; a fresh array of strings. */
+  strings(v: unknown, at: string | number): string[] {
+    const a = this.optArray(v, at);
+    const out = new Array<string>(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x !== 'string') {
+        this.enter(at);
+        this.fail(i, `expected a string, got ${describeValue(x)}`);
+      }
+      out[i] = x;
+    }
+    return out;
+  }
+
+  /** Absent or null → {}; every value must be a string. */
+  stringMap(v: unknown, at: string): Record<string, string> {
+    if (v === undefined || v === null) return {};
+    const o = this.object(v, at);
+    const out: Record<string, string> = {};
+    for (const k in o) {
+      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+      const val = o[k];
+      if (typeof val !== 'string') {
+        this.enter(at);
+        this.fail(k, `expected a string, got ${describeValue(val)}`);
+      }
+      out[k] = val;
+    }
+    return out;
+  }
+}
+
+function segment(s: string | number): string {
+  return typeof s === 'number' ? `[${s}]` : key(s);
+}
+
 /** Path segment for an object key: `.name`, or `["odd key"]` when it is not an identifier. */
 export function key(k: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;

@@ -4,7 +4,7 @@
  * downstream code never meets an absent collection or an old field name. Anything that cannot be
  * made sense of becomes a MarathonError E_MARATHON_BAD_RESPONSE naming the endpoint and JSON path.
  */
-import { describeBodyProblem, describeValue, JsonReader, key, parseJsonText, type JsonObject } from '../http/json.js';
+import { describeBodyProblem, describeValue, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
 import { MarathonError } from './errors.js';
 import type {
   HealthCheck,
@@ -50,8 +50,8 @@ function badResponse(ctx: ParseContext, problem: string): MarathonError {
   );
 }
 
-function reader(ctx: ParseContext): JsonReader {
-  return new JsonReader((path, problem) => {
+function reader(ctx: ParseContext): PathReader {
+  return new PathReader((path, problem) => {
     throw badResponse(ctx, `${path}: ${problem}`);
   });
 }
@@ -63,18 +63,31 @@ export function parseBody(text: string, contentType: string | undefined, ctx: Pa
   return parsed.value;
 }
 
+// Validation builds no path strings on the way (a 50,000-task listing has over a million fields):
+// PathReader keeps the position as a stack of keys and indexes and spells it out only on failure.
+// The normalised objects are fresh, compact copies; the parsed tree is dropped after the listing.
+
 /** `GET /v2/apps` → `{"apps": [App…]}`. */
 export function parseAppList(body: unknown, ctx: ParseContext): MarathonApp[] {
   const r = reader(ctx);
-  const root = r.object(body, '$');
-  return r.array(root.apps, '$.apps').map((a, i) => parseApp(r, a, `$.apps[${i}]`));
+  const items = r.array(r.object(body).apps, 'apps');
+  const apps = new Array<MarathonApp>(items.length);
+  r.enter('apps');
+  for (let i = 0; i < items.length; i++) {
+    r.enter(i);
+    apps[i] = parseApp(r, items[i]);
+    r.leave();
+  }
+  r.leave();
+  return apps;
 }
 
 /** `GET /v2/apps/{id}` → `{"app": App}`. */
 export function parseAppResponse(body: unknown, ctx: ParseContext): MarathonApp {
   const r = reader(ctx);
-  const root = r.object(body, '$');
-  return parseApp(r, root.app, '$.app');
+  const root = r.object(body);
+  r.enter('app');
+  return parseApp(r, root.app);
 }
 
 /**
@@ -83,26 +96,28 @@ export function parseAppResponse(body: unknown, ctx: ParseContext): MarathonApp 
  */
 export function parseTaskList(body: unknown, ctx: ParseContext, appId?: string): MarathonTask[] {
   const r = reader(ctx);
-  const root = r.object(body, '$');
-  return r.array(root.tasks, '$.tasks').map((t, i) => parseTask(r, t, `$.tasks[${i}]`, appId));
+  const items = r.array(r.object(body).tasks, 'tasks');
+  r.enter('tasks');
+  return parseTasks(r, items, appId);
 }
 
 /** `GET /v2/info`. */
 export function parseInfo(body: unknown, ctx: ParseContext): MarathonInfo {
   const r = reader(ctx);
-  const o = r.object(body, '$');
-  const leader = o.leader === null || o.leader === undefined ? null : r.string(o.leader, '$.leader');
+  const o = r.object(body);
+  const leader = o.leader === null || o.leader === undefined ? null : r.string(o.leader, 'leader');
   const info: MarathonInfo = {
-    name: r.string(o.name, '$.name'),
-    version: r.string(o.version, '$.version'),
-    elected: r.boolean(o.elected, '$.elected'),
+    name: r.string(o.name, 'name'),
+    version: r.string(o.version, 'version'),
+    elected: r.boolean(o.elected, 'elected'),
     leader,
   };
-  const frameworkId = r.optString(o.frameworkId, '$.frameworkId');
+  const frameworkId = r.optString(o.frameworkId, 'frameworkId');
   if (frameworkId !== undefined) info.frameworkId = frameworkId;
   if (o.marathon_config !== undefined && o.marathon_config !== null) {
-    const config = r.object(o.marathon_config, '$.marathon_config');
-    const ui = r.optString(config.mesos_leader_ui_url, '$.marathon_config.mesos_leader_ui_url');
+    const config = r.object(o.marathon_config, 'marathon_config');
+    r.enter('marathon_config');
+    const ui = r.optString(config.mesos_leader_ui_url, 'mesos_leader_ui_url');
     if (ui !== undefined && ui !== '') info.mesosLeaderUiUrl = ui;
   }
   return info;
@@ -111,7 +126,7 @@ export function parseInfo(body: unknown, ctx: ParseContext): MarathonInfo {
 /** `GET /v2/leader` → `{"leader": "host:port"}`. */
 export function parseLeader(body: unknown, ctx: ParseContext): string {
   const r = reader(ctx);
-  return r.nonEmptyString(r.object(body, '$').leader, '$.leader');
+  return r.nonEmptyString(r.object(body).leader, 'leader');
 }
 
 /** Marathon's JSON error body `{"message": …}`; undefined when there is none (HTML pages, empty bodies). */
@@ -123,168 +138,257 @@ export function errorMessage(text: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Each parser below reads the value at the reader's current position and leaves the position as it found it.
 
-function parseApp(r: JsonReader, v: unknown, path: string): MarathonApp {
-  const o = r.object(v, path);
-  const id = r.nonEmptyString(o.id, `${path}.id`);
+function parseApp(r: PathReader, v: unknown): MarathonApp {
+  const o = r.object(v);
+  const id = r.nonEmptyString(o.id, 'id');
+  const instances = r.count(o.instances, 'instances');
+  const labels = r.stringMap(o.labels, 'labels');
+  const healthChecksIn = r.optArray(o.healthChecks, 'healthChecks');
+  const healthChecks = new Array<HealthCheck>(healthChecksIn.length);
+  if (healthChecksIn.length > 0) {
+    r.enter('healthChecks');
+    for (let i = 0; i < healthChecksIn.length; i++) {
+      r.enter(i);
+      healthChecks[i] = parseHealthCheck(r, healthChecksIn[i]);
+      r.leave();
+    }
+    r.leave();
+  }
+  const constraintsIn = r.optArray(o.constraints, 'constraints');
+  const constraints = new Array<string[]>(constraintsIn.length);
+  if (constraintsIn.length > 0) {
+    r.enter('constraints');
+    for (let i = 0; i < constraintsIn.length; i++) constraints[i] = r.strings(r.array(constraintsIn[i], i), i);
+    r.leave();
+  }
+  let volumes: Volume[] = [];
+  if (o.container !== undefined && o.container !== null) {
+    r.enter('container');
+    volumes = parseVolumes(r, o.container);
+    r.leave();
+  }
+  const tasksStaged = r.count(o.tasksStaged, 'tasksStaged');
+  const tasksRunning = r.count(o.tasksRunning, 'tasksRunning');
+  const tasksHealthy = r.count(o.tasksHealthy, 'tasksHealthy');
+  const tasksUnhealthy = r.count(o.tasksUnhealthy, 'tasksUnhealthy');
+  const deploymentsIn = r.optArray(o.deployments, 'deployments');
+  const deployments = new Array<{ id: string }>(deploymentsIn.length);
+  if (deploymentsIn.length > 0) {
+    r.enter('deployments');
+    for (let i = 0; i < deploymentsIn.length; i++) {
+      const d = r.object(deploymentsIn[i], i);
+      r.enter(i);
+      deployments[i] = { id: r.nonEmptyString(d.id, 'id') };
+      r.leave();
+    }
+    r.leave();
+  }
+  const tasksIn = r.optArray(o.tasks, 'tasks');
+  let tasks: MarathonTask[] = [];
+  if (tasksIn.length > 0) {
+    r.enter('tasks');
+    tasks = parseTasks(r, tasksIn, id);
+    r.leave();
+  }
   const app: MarathonApp = {
     id,
-    instances: r.count(o.instances, `${path}.instances`),
-    labels: r.stringMap(o.labels, `${path}.labels`),
-    healthChecks: r.optArray(o.healthChecks, `${path}.healthChecks`).map((h, i) => parseHealthCheck(r, h, `${path}.healthChecks[${i}]`)),
-    constraints: r
-      .optArray(o.constraints, `${path}.constraints`)
-      .map((c, i) => r.array(c, `${path}.constraints[${i}]`).map((x, j) => r.string(x, `${path}.constraints[${i}][${j}]`))),
-    volumes: parseVolumes(r, o.container, `${path}.container`),
-    tasksStaged: r.count(o.tasksStaged, `${path}.tasksStaged`),
-    tasksRunning: r.count(o.tasksRunning, `${path}.tasksRunning`),
-    tasksHealthy: r.count(o.tasksHealthy, `${path}.tasksHealthy`),
-    tasksUnhealthy: r.count(o.tasksUnhealthy, `${path}.tasksUnhealthy`),
-    deployments: r.optArray(o.deployments, `${path}.deployments`).map((d, i) => ({
-      id: r.nonEmptyString(r.object(d, `${path}.deployments[${i}]`).id, `${path}.deployments[${i}].id`),
-    })),
-    tasks: r.optArray(o.tasks, `${path}.tasks`).map((t, i) => parseTask(r, t, `${path}.tasks[${i}]`, id)),
+    instances,
+    labels,
+    healthChecks,
+    constraints,
+    volumes,
+    tasksStaged,
+    tasksRunning,
+    tasksHealthy,
+    tasksUnhealthy,
+    deployments,
+    tasks,
   };
-  if (o.cmd !== undefined) app.cmd = o.cmd === null ? null : r.string(o.cmd, `${path}.cmd`);
+  if (o.cmd !== undefined) app.cmd = o.cmd === null ? null : r.string(o.cmd, 'cmd');
   if (o.upgradeStrategy !== undefined && o.upgradeStrategy !== null) {
-    const u = r.object(o.upgradeStrategy, `${path}.upgradeStrategy`);
+    const u = r.object(o.upgradeStrategy, 'upgradeStrategy');
+    r.enter('upgradeStrategy');
     // Very old Marathon omitted maximumOverCapacity; 1 is its documented default.
     app.upgradeStrategy = {
-      minimumHealthCapacity: r.optNumber(u.minimumHealthCapacity, `${path}.upgradeStrategy.minimumHealthCapacity`) ?? 1,
-      maximumOverCapacity: r.optNumber(u.maximumOverCapacity, `${path}.upgradeStrategy.maximumOverCapacity`) ?? 1,
+      minimumHealthCapacity: r.optNumber(u.minimumHealthCapacity, 'minimumHealthCapacity') ?? 1,
+      maximumOverCapacity: r.optNumber(u.maximumOverCapacity, 'maximumOverCapacity') ?? 1,
     };
+    r.leave();
   }
-  setNumber(app, 'backoffSeconds', r.optNumber(o.backoffSeconds, `${path}.backoffSeconds`));
-  setNumber(app, 'backoffFactor', r.optNumber(o.backoffFactor, `${path}.backoffFactor`));
-  setNumber(app, 'maxLaunchDelaySeconds', r.optNumber(o.maxLaunchDelaySeconds, `${path}.maxLaunchDelaySeconds`));
+  const backoffSeconds = r.optNumber(o.backoffSeconds, 'backoffSeconds');
+  if (backoffSeconds !== undefined) app.backoffSeconds = backoffSeconds;
+  const backoffFactor = r.optNumber(o.backoffFactor, 'backoffFactor');
+  if (backoffFactor !== undefined) app.backoffFactor = backoffFactor;
+  const maxLaunchDelaySeconds = r.optNumber(o.maxLaunchDelaySeconds, 'maxLaunchDelaySeconds');
+  if (maxLaunchDelaySeconds !== undefined) app.maxLaunchDelaySeconds = maxLaunchDelaySeconds;
   if (o.taskKillGracePeriodSeconds !== undefined) {
-    app.taskKillGracePeriodSeconds = o.taskKillGracePeriodSeconds === null ? null : r.number(o.taskKillGracePeriodSeconds, `${path}.taskKillGracePeriodSeconds`);
+    app.taskKillGracePeriodSeconds = o.taskKillGracePeriodSeconds === null ? null : r.number(o.taskKillGracePeriodSeconds, 'taskKillGracePeriodSeconds');
   }
-  const version = r.optString(o.version, `${path}.version`);
+  const version = r.optString(o.version, 'version');
   if (version !== undefined) app.version = version;
   if (o.lastTaskFailure !== undefined && o.lastTaskFailure !== null) {
-    app.lastTaskFailure = parseTaskFailure(r, o.lastTaskFailure, `${path}.lastTaskFailure`);
+    r.enter('lastTaskFailure');
+    app.lastTaskFailure = parseTaskFailure(r, o.lastTaskFailure);
+    r.leave();
   }
   return app;
 }
 
-function setNumber(app: MarathonApp, field: 'backoffSeconds' | 'backoffFactor' | 'maxLaunchDelaySeconds', value: number | undefined): void {
-  if (value !== undefined) app[field] = value;
-}
-
 /** Only persistent and external volumes make an app stateful; host-path mounts do not. */
-function parseVolumes(r: JsonReader, container: unknown, path: string): Volume[] {
-  if (container === undefined || container === null) return [];
-  const c = r.object(container, path);
+function parseVolumes(r: PathReader, container: unknown): Volume[] {
+  const c = r.object(container);
+  const items = r.optArray(c.volumes, 'volumes');
   const out: Volume[] = [];
-  r.optArray(c.volumes, `${path}.volumes`).forEach((v, i) => {
-    const p = `${path}.volumes[${i}]`;
-    const o = r.object(v, p);
+  if (items.length === 0) return out;
+  r.enter('volumes');
+  for (let i = 0; i < items.length; i++) {
+    const o = r.object(items[i], i);
     const hasPersistent = o.persistent !== undefined && o.persistent !== null;
     const hasExternal = o.external !== undefined && o.external !== null;
-    if (!hasPersistent && !hasExternal) return;
+    if (!hasPersistent && !hasExternal) continue;
+    r.enter(i);
     const vol: Volume = {};
-    const containerPath = r.optString(o.containerPath, `${p}.containerPath`);
+    const containerPath = r.optString(o.containerPath, 'containerPath');
     if (containerPath !== undefined) vol.containerPath = containerPath;
-    const hostPath = r.optString(o.hostPath, `${p}.hostPath`);
+    const hostPath = r.optString(o.hostPath, 'hostPath');
     if (hostPath !== undefined) vol.hostPath = hostPath;
-    const mode = r.optString(o.mode, `${p}.mode`);
+    const mode = r.optString(o.mode, 'mode');
     if (mode !== undefined) vol.mode = mode;
     if (hasPersistent) {
-      const po = r.object(o.persistent, `${p}.persistent`);
+      const po = r.object(o.persistent, 'persistent');
+      r.enter('persistent');
       const persistent: { size?: number; type?: string } = {};
-      const size = r.optNumber(po.size, `${p}.persistent.size`);
+      const size = r.optNumber(po.size, 'size');
       if (size !== undefined) persistent.size = size;
-      const type = r.optString(po.type, `${p}.persistent.type`);
+      const type = r.optString(po.type, 'type');
       if (type !== undefined) persistent.type = type;
       vol.persistent = persistent;
+      r.leave();
     }
     if (hasExternal) vol.external = o.external;
     out.push(vol);
-  });
+    r.leave();
+  }
+  r.leave();
   return out;
 }
 
-function parseHealthCheck(r: JsonReader, v: unknown, path: string): HealthCheck {
-  const o = r.object(v, path);
+const HEALTH_CHECK_NUMBERS = ['portIndex', 'port', 'gracePeriodSeconds', 'intervalSeconds', 'timeoutSeconds', 'maxConsecutiveFailures', 'delaySeconds'] as const;
+
+function parseHealthCheck(r: PathReader, v: unknown): HealthCheck {
+  const o = r.object(v);
   const hc: HealthCheck = {};
-  const protocol = r.optString(o.protocol, `${path}.protocol`);
+  const protocol = r.optString(o.protocol, 'protocol');
   if (protocol !== undefined) hc.protocol = protocol;
-  const hcPath = r.optString(o.path, `${path}.path`);
+  const hcPath = r.optString(o.path, 'path');
   if (hcPath !== undefined) hc.path = hcPath;
-  for (const field of ['portIndex', 'port', 'gracePeriodSeconds', 'intervalSeconds', 'timeoutSeconds', 'maxConsecutiveFailures', 'delaySeconds'] as const) {
-    const n = r.optNumber(o[field], `${path}.${field}`);
+  for (const field of HEALTH_CHECK_NUMBERS) {
+    const n = r.optNumber(o[field], field);
     if (n !== undefined) hc[field] = n;
   }
   if (o.command !== undefined && o.command !== null) {
-    const c = r.object(o.command, `${path}.command`);
-    hc.command = { value: r.string(c.value, `${path}.command.value`) };
+    const c = r.object(o.command, 'command');
+    r.enter('command');
+    hc.command = { value: r.string(c.value, 'value') };
+    r.leave();
   }
-  const ignore = r.optBoolean(o.ignoreHttp1xx, `${path}.ignoreHttp1xx`);
+  const ignore = r.optBoolean(o.ignoreHttp1xx, 'ignoreHttp1xx');
   if (ignore !== undefined) hc.ignoreHttp1xx = ignore;
   return hc;
 }
 
-function parseTask(r: JsonReader, v: unknown, path: string, appIdFallback: string | undefined): MarathonTask {
-  const o = r.object(v, path);
-  const stagedAt = r.optString(o.stagedAt, `${path}.stagedAt`);
-  const startedAt = r.optString(o.startedAt, `${path}.startedAt`);
+/** The tasks of an array at the current position. */
+function parseTasks(r: PathReader, items: unknown[], appIdFallback: string | undefined): MarathonTask[] {
+  const tasks = new Array<MarathonTask>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    r.enter(i);
+    tasks[i] = parseTask(r, items[i], appIdFallback);
+    r.leave();
+  }
+  return tasks;
+}
+
+function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined): MarathonTask {
+  const o = r.object(v);
+  const stagedAt = r.optString(o.stagedAt, 'stagedAt');
+  const startedAt = r.optString(o.startedAt, 'startedAt');
   let state: TaskState;
   if (o.state === undefined || o.state === null) {
     // Pre-0.8 Marathon had no state: a task that started is running, one that did not is staging.
     state = startedAt !== undefined ? 'TASK_RUNNING' : 'TASK_STAGING';
   } else {
-    const s = r.string(o.state, `${path}.state`);
-    if (!TASK_STATES.has(s)) {
-      r.fail(`${path}.state`, `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
-    }
+    const s = r.string(o.state, 'state');
+    if (!TASK_STATES.has(s)) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
     state = s as TaskState;
   }
-  const appId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, `${path}.appId`);
+  const appId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
+  const id = r.nonEmptyString(o.id, 'id');
+  const host = r.string(o.host, 'host');
+  const ports = r.numbers(o.ports, 'ports');
+  const servicePorts = r.numbers(o.servicePorts, 'servicePorts');
+  const ipsIn = r.optArray(o.ipAddresses, 'ipAddresses');
+  const ipAddresses = new Array<IpAddress>(ipsIn.length);
+  if (ipsIn.length > 0) {
+    r.enter('ipAddresses');
+    for (let i = 0; i < ipsIn.length; i++) {
+      const a = r.object(ipsIn[i], i);
+      r.enter(i);
+      ipAddresses[i] = { ipAddress: r.string(a.ipAddress, 'ipAddress'), protocol: r.string(a.protocol, 'protocol') };
+      r.leave();
+    }
+    r.leave();
+  }
+  const resultsIn = r.optArray(o.healthCheckResults, 'healthCheckResults');
+  const healthCheckResults = new Array<HealthCheckResult>(resultsIn.length);
+  if (resultsIn.length > 0) {
+    r.enter('healthCheckResults');
+    for (let i = 0; i < resultsIn.length; i++) {
+      r.enter(i);
+      healthCheckResults[i] = parseHealthResult(r, resultsIn[i]);
+      r.leave();
+    }
+    r.leave();
+  }
   const task: MarathonTask = {
-    id: r.nonEmptyString(o.id, `${path}.id`),
+    id,
     appId,
-    host: r.string(o.host, `${path}.host`),
+    host,
     state,
-    ports: r.numbers(o.ports, `${path}.ports`),
-    servicePorts: r.numbers(o.servicePorts, `${path}.servicePorts`),
-    ipAddresses: r.optArray(o.ipAddresses, `${path}.ipAddresses`).map((a, i) => parseIp(r, a, `${path}.ipAddresses[${i}]`)),
-    healthCheckResults: r
-      .optArray(o.healthCheckResults, `${path}.healthCheckResults`)
-      .map((h, i) => parseHealthResult(r, h, `${path}.healthCheckResults[${i}]`)),
-    localVolumes: r.optArray(o.localVolumes, `${path}.localVolumes`),
+    ports,
+    servicePorts,
+    ipAddresses,
+    healthCheckResults,
+    localVolumes: r.optArray(o.localVolumes, 'localVolumes'),
   };
-  const slaveId = r.optString(o.slaveId, `${path}.slaveId`);
+  const slaveId = r.optString(o.slaveId, 'slaveId');
   if (slaveId !== undefined) task.slaveId = slaveId;
   if (stagedAt !== undefined) task.stagedAt = stagedAt;
   if (startedAt !== undefined) task.startedAt = startedAt;
-  for (const field of ['version', 'region', 'zone', 'role'] as const) {
-    const s = r.optString(o[field], `${path}.${field}`);
-    if (s !== undefined) task[field] = s;
-  }
+  const version = r.optString(o.version, 'version');
+  if (version !== undefined) task.version = version;
+  const region = r.optString(o.region, 'region');
+  if (region !== undefined) task.region = region;
+  const zone = r.optString(o.zone, 'zone');
+  if (zone !== undefined) task.zone = zone;
+  const role = r.optString(o.role, 'role');
+  if (role !== undefined) task.role = role;
   return task;
 }
 
-function parseIp(r: JsonReader, v: unknown, path: string): IpAddress {
-  const o = r.object(v, path);
-  return { ipAddress: r.string(o.ipAddress, `${path}.ipAddress`), protocol: r.string(o.protocol, `${path}.protocol`) };
-}
-
-function parseHealthResult(r: JsonReader, v: unknown, path: string): HealthCheckResult {
-  const o = r.object(v, path);
+function parseHealthResult(r: PathReader, v: unknown): HealthCheckResult {
+  const o = r.object(v);
   const result: HealthCheckResult = {
-    alive: r.boolean(o.alive, `${path}.alive`),
-    consecutiveFailures: r.optNumber(o.consecutiveFailures, `${path}.consecutiveFailures`) ?? 0,
+    alive: r.boolean(o.alive, 'alive'),
+    consecutiveFailures: r.optNumber(o.consecutiveFailures, 'consecutiveFailures') ?? 0,
   };
-  for (const field of ['firstSuccess', 'lastSuccess', 'lastFailure', 'lastFailureCause'] as const) {
-    if (o[field] === null) result[field] = null;
-    else {
-      const s = r.optString(o[field], `${path}${key(field)}`);
-      if (s !== undefined) result[field] = s;
-    }
-  }
-  const taskId = r.optString(o.taskId, `${path}.taskId`);
-  const instanceId = r.optString(o.instanceId, `${path}.instanceId`);
+  setNullableString(r, result, 'firstSuccess', o.firstSuccess);
+  setNullableString(r, result, 'lastSuccess', o.lastSuccess);
+  setNullableString(r, result, 'lastFailure', o.lastFailure);
+  setNullableString(r, result, 'lastFailureCause', o.lastFailureCause);
+  const taskId = r.optString(o.taskId, 'taskId');
+  const instanceId = r.optString(o.instanceId, 'instanceId');
   if (taskId !== undefined) result.taskId = taskId;
   // Marathon <1.4 names the (task == instance) id `taskId`; downstream code only reads instanceId.
   const effective = instanceId ?? taskId;
@@ -292,19 +396,24 @@ function parseHealthResult(r: JsonReader, v: unknown, path: string): HealthCheck
   return result;
 }
 
-function parseTaskFailure(r: JsonReader, v: unknown, path: string): TaskFailure {
-  const o = r.object(v, path);
+function setNullableString(r: PathReader, result: HealthCheckResult, field: 'firstSuccess' | 'lastSuccess' | 'lastFailure' | 'lastFailureCause', v: unknown): void {
+  if (v === null) result[field] = null;
+  else if (v !== undefined) result[field] = r.string(v, field);
+}
+
+function parseTaskFailure(r: PathReader, v: unknown): TaskFailure {
+  const o = r.object(v);
   const failure: TaskFailure = {
-    appId: r.string(o.appId, `${path}.appId`),
-    taskId: r.string(o.taskId, `${path}.taskId`),
-    state: r.string(o.state, `${path}.state`),
+    appId: r.string(o.appId, 'appId'),
+    taskId: r.string(o.taskId, 'taskId'),
+    state: r.string(o.state, 'state'),
     // Informational only: tolerate their absence rather than failing the whole listing.
-    message: r.optString(o.message, `${path}.message`) ?? '',
-    host: r.optString(o.host, `${path}.host`) ?? '',
-    timestamp: r.string(o.timestamp, `${path}.timestamp`),
-    version: r.optString(o.version, `${path}.version`) ?? '',
+    message: r.optString(o.message, 'message') ?? '',
+    host: r.optString(o.host, 'host') ?? '',
+    timestamp: r.string(o.timestamp, 'timestamp'),
+    version: r.optString(o.version, 'version') ?? '',
   };
-  const slaveId = r.optString(o.slaveId, `${path}.slaveId`);
+  const slaveId = r.optString(o.slaveId, 'slaveId');
   if (slaveId !== undefined) failure.slaveId = slaveId;
   return failure;
 }
