@@ -71,7 +71,7 @@ describe('sim: scenario validation', () => {
     assert.ok(demo.apps.some((a) => a.instances === 1 && a.labels['monkey.enabled'] === 'true'));
     assert.ok(demo.apps.some((a) => a.labels['monkey.enabled'] === undefined));
     assert.equal(demo.apps.find((a) => a.id === '/ops/marathon-monkey')?.labels['monkey.enabled'], 'false');
-    for (const f of ['ha.json', 'flaky.json', 'guards.json']) loadScenario(new URL(`../../config/scenarios/${f}`, import.meta.url).pathname);
+    for (const f of ['ha.json', 'flaky.json', 'guards.json', 'dcos-auth.json']) loadScenario(new URL(`../../config/scenarios/${f}`, import.meta.url).pathname);
   });
 });
 
