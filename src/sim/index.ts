@@ -5,7 +5,9 @@
 export { startSimulator } from './server.js';
 export type { StartSimOptions, RunningSim, RequestLogEntry } from './server.js';
 export { loadScenario, parseScenario, generateSyntheticScenario, DEFAULT_FAULTS, DEFAULT_TIMINGS } from './scenario.js';
-export type { Scenario, ScenarioApp, ScenarioAgent, ScenarioHealthCheck, ScenarioTimings, FaultSettings, Weakness, AttributeValue } from './scenario.js';
+export { ACS_LOGIN_PATH } from './auth.js';
+export type { LoginRecord } from './auth.js';
+export type { SimAuthConfig, Scenario, ScenarioApp, ScenarioAgent, ScenarioHealthCheck, ScenarioTimings, FaultSettings, Weakness, AttributeValue } from './scenario.js';
 export { SimCluster, SimApp, SimInstance } from './cluster.js';
 export type { SimAgent, SimEvent, SimDeployment, HealthResult, InstanceState } from './cluster.js';
 export { countsOf } from './render.js';
