@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { cleanEnv, journalRecords, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function journal(path: string): Json[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Json);
-}
 
 async function until<T>(f: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -67,7 +59,7 @@ describe('the daemon as a real process: signals and the demo', function () {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /shutting down: no new kills/);
     assert.equal(kills(sim), 1, 'no kill starts after shutdown began');
-    const records = journal(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle' && r.outcome !== 'skipped');
+    const records = journalRecords(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle' && r.outcome !== 'skipped');
     const last = records.at(-1)!;
     assert.equal(last.outcome, 'killed');
     assert.equal(last.after['/slow/api'].recovered, true, 'the watch in flight was allowed to finish');
@@ -83,7 +75,7 @@ describe('the daemon as a real process: signals and the demo', function () {
     const result = await cli.exited;
     assert.equal(result.code, 0, result.stderr);
     assert.ok(Date.now() - t0 < 5_000, 'the grace period bounds the shutdown');
-    const last = journal(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle').at(-1)!;
+    const last = journalRecords(join(dir, 'journal.jsonl')).filter((r) => r.type === 'cycle').at(-1)!;
     assert.equal(last.after['/never/back'].aborted, true);
     assert.deepEqual(last.weaknesses, []);
   });
@@ -115,13 +107,14 @@ describe('the daemon as a real process: signals and the demo', function () {
     const journalPath = join(dir, 'demo.jsonl');
     cli = startCli(['start'], cleanEnv({ MONKEY_JOURNAL: journalPath }));
     const recovered = await until(
-      () => journal(journalPath).find((r) => r.type === 'cycle' && r.outcome === 'killed' && Object.values(r.after as Json).some((a: Json) => a.recovered === true)),
+      () => journalRecords(journalPath).find((r) => r.type === 'cycle' && r.outcome === 'killed' && Object.values(r.after as Json).some((a: Json) => a.recovered === true)),
       25_000,
       'a journaled kill with its recovery',
     );
     assert.equal(recovered.dryRun, false, 'the demo kills for real, in the simulation');
     assert.match(cli.stdout, /starting the built-in simulated cluster/);
-    assert.match(cli.stdout, /recovered in \d+\.\ds/);
+    // The journal is written before the summary is printed.
+    await cli.waitFor((o) => /recovered in \d+\.\ds/.test(o.stdout), 5_000, 'the printed recovery');
     const url = /control endpoints: (http:\/\/127\.0\.0\.1:\d+)\/status/.exec(cli.stdout)?.[1];
     assert.ok(url, cli.stdout);
     const status = (await (await fetch(`${url}/status`)).json()) as Json;

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, runCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, journalRecords, runCli, tempDir } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function journalLines(path: string): Json[] {
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Json);
-}
 
 describe('marathon-monkey once (the real binary against the simulated cluster)', function () {
   this.timeout(30_000);
@@ -50,7 +44,7 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.equal(record.after['/shop/cart'].recovered, true);
     assert.ok(record.after['/shop/cart'].timeToRecoverMs > 0);
     assert.equal(kills(sim), 1);
-    const journal = journalLines(join(dir, 'journal.jsonl'));
+    const journal = journalRecords(join(dir, 'journal.jsonl'));
     assert.equal(journal.length, 1);
     assert.equal(journal[0]!.cycleId, record.cycleId);
     assert.equal(journal[0]!.seed, 'pipeline');
@@ -63,7 +57,7 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.match(r.stdout, /would kill shop_cart\.instance-/);
     assert.match(r.stdout, /POST \/v2\/tasks\/delete\?scale=false \{"ids":\["shop_cart\.instance-/);
     assert.equal(kills(sim), 0);
-    const [record] = journalLines(join(dir, 'journal.jsonl'));
+    const [record] = journalRecords(join(dir, 'journal.jsonl'));
     assert.equal(record!.dryRun, true);
     assert.equal(record!.outcome, 'dry-run');
   });
@@ -74,7 +68,7 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     const r = await runCli(['once'], e);
     assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /WEAKNESS \/weak\/billing/);
-    const [record] = journalLines(join(dir, 'journal.jsonl'));
+    const [record] = journalRecords(join(dir, 'journal.jsonl'));
     assert.equal(record!.outcome, 'weakness');
     assert.equal(record!.weaknesses[0].appId, '/weak/billing');
     // The halt survives in the journal: the next run does nothing until resumed.

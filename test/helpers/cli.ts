@@ -3,7 +3,7 @@
  * way an operator's scripts do: arguments, environment, exit code, stdout, stderr, signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,4 +80,13 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The journal's records as parsed JSON (empty when the file does not exist yet). */
+export function journalRecords(path: string): Record<string, any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
