@@ -3,6 +3,8 @@
  * (`$.apps[3].tasks[0].state`) and what was expected, so an operator can see exactly which part of a
  * server's answer is off. The `fail` callback decides which typed error is thrown (Marathon or Mesos).
  */
+import { isAscii } from 'node:buffer';
+
 export type Fail = (path: string, problem: string) => never;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -180,34 +182,33 @@ export class PathReader {
     return v === undefined || v === null ? undefined : this.boolean(v, at);
   }
 
-  /** Absent or null → []; a fresh array of numbers. */
+  /**
+   * Absent or null → []; otherwise the array itself once every element is checked: it comes from
+   * JSON.parse and belongs to the caller, and a copy per task field adds up on big answers.
+   */
   numbers(v: unknown, at: string): number[] {
     const a = this.optArray(v, at);
-    const out = new Array<number>(a.length);
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (typeof x !== 'number' || !Number.isFinite(x)) {
         this.enter(at);
         this.fail(i, `expected a number, got ${describeValue(x)}`);
       }
-      out[i] = x;
     }
-    return out;
+    return a as number[];
   }
 
-  /** Absent or null → []; a fresh array of strings. */
+  /** Absent or null → []; otherwise the array itself once every element is checked (as numbers). */
   strings(v: unknown, at: string | number): string[] {
     const a = this.optArray(v, at);
-    const out = new Array<string>(a.length);
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       if (typeof x !== 'string') {
         this.enter(at);
         this.fail(i, `expected a string, got ${describeValue(x)}`);
       }
-      out[i] = x;
     }
-    return out;
+    return a as string[];
   }
 
   /** Absent or null → {}; every value must be a string. */
@@ -235,6 +236,15 @@ function segment(s: string | number): string {
 /** Path segment for an object key: `.name`, or `["odd key"]` when it is not an identifier. */
 export function key(k: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+}
+
+/**
+ * A body as UTF-8 text, decoded once. An all-ASCII body (the usual JSON) is decoded as latin1,
+ * which Node turns into an external string for big bodies: the text never passes through the
+ * garbage-collected heap, and JSON.parse reads it in place.
+ */
+export function decodeText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
 export type BodyProblem = { kind: 'html' } | { kind: 'empty' } | { kind: 'invalid'; detail: string };
@@ -275,4 +285,84 @@ export function describeBodyProblem(p: BodyProblem, status: number): string {
     case 'invalid':
       return `answered ${status} with invalid or truncated JSON (${p.detail})`;
   }
+}
+
+/**
+ * Byte ranges of the elements of the one array in a document of exactly the form
+ * `{"<key>": [ {…}, {…} ]}` (any JSON whitespace between tokens), found without parsing; undefined
+ * for anything else (other or repeated keys, escapes in the key, elements that are not objects,
+ * trailing bytes). Lets a big listing be parsed and normalised element by element, so the whole
+ * tree never exists at once. Elements are not validated here: JSON.parse of each range does that,
+ * and a range that does not parse means the document is not valid JSON. Inside strings only `"`
+ * and `\` matter, so ranges can be cut between UTF-8 bytes safely.
+ */
+export function objectArrayRanges(bytes: Uint8Array, key: string): { starts: number[]; ends: number[] } | undefined {
+  const n = bytes.length;
+  let i = skipWhitespace(bytes, 0);
+  if (bytes[i] !== 0x7b) return undefined;
+  i = skipWhitespace(bytes, i + 1);
+  if (bytes[i] !== 0x22) return undefined;
+  for (let k = 0; k < key.length; k++) if (bytes[i + 1 + k] !== key.charCodeAt(k)) return undefined;
+  i += key.length + 1;
+  if (bytes[i] !== 0x22) return undefined;
+  i = skipWhitespace(bytes, i + 1);
+  if (bytes[i] !== 0x3a) return undefined;
+  i = skipWhitespace(bytes, i + 1);
+  if (bytes[i] !== 0x5b) return undefined;
+  i = skipWhitespace(bytes, i + 1);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  if (bytes[i] === 0x5d) {
+    i++;
+  } else {
+    for (;;) {
+      if (bytes[i] !== 0x7b) return undefined;
+      const end = objectEnd(bytes, i);
+      if (end < 0) return undefined;
+      starts.push(i);
+      ends.push(end);
+      i = skipWhitespace(bytes, end);
+      if (bytes[i] === 0x2c) {
+        i = skipWhitespace(bytes, i + 1);
+        continue;
+      }
+      if (bytes[i] !== 0x5d) return undefined;
+      i++;
+      break;
+    }
+  }
+  i = skipWhitespace(bytes, i);
+  if (bytes[i] !== 0x7d) return undefined;
+  return skipWhitespace(bytes, i + 1) === n ? { starts, ends } : undefined;
+}
+
+function skipWhitespace(b: Uint8Array, i: number): number {
+  const n = b.length;
+  while (i < n) {
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+    i++;
+  }
+  return i;
+}
+
+/** Index after the bracket that closes the one at `start`, counting only outside strings; -1 if it never closes. */
+function objectEnd(b: Uint8Array, start: number): number {
+  const n = b.length;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < n; i++) {
+    const c = b[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }

@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -6,6 +5,7 @@ import got, { RequestError, TimeoutError, type Request } from 'got';
 import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { TransportError, type TransportFailure } from './errors.js';
+import { decodeText } from './json.js';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -21,6 +21,11 @@ export interface HttpRequest {
    * from a kill that reached Marathon; a fresh connection fails with ECONNREFUSED before sending.
    */
   fresh?: boolean;
+  /**
+   * A 200 body is handed over as `bytes` (and `body` is empty) for callers that parse big answers
+   * piece by piece; other answers (error pages) are text as always.
+   */
+  okBodyAsBytes?: boolean;
 }
 
 export interface HttpResponse {
@@ -28,6 +33,8 @@ export interface HttpResponse {
   headers: IncomingHttpHeaders;
   /** Raw text: callers parse and validate it themselves (Marathon error pages are HTML). */
   body: string;
+  /** The 200 body when the request asked for `okBodyAsBytes`. */
+  bytes?: Buffer;
   durationMs: number;
 }
 
@@ -91,8 +98,10 @@ export class HttpTransport {
         ...(req.fresh === true ? { agent: this.freshAgents } : {}),
         ...(this.ca === undefined ? {} : { https: { certificateAuthority: this.ca } }),
       });
-      const { status, headers, body } = await readText(stream);
-      return { status, headers, body, durationMs: Math.max(0, this.clock.now() - started) };
+      const { status, headers, bytes } = await readBytes(stream);
+      const durationMs = Math.max(0, this.clock.now() - started);
+      if (req.okBodyAsBytes === true && status === 200) return { status, headers, body: '', bytes, durationMs };
+      return { status, headers, body: decodeText(bytes), durationMs };
     } catch (error) {
       throw wrapGotError(error, req, url);
     }
@@ -100,29 +109,42 @@ export class HttpTransport {
 }
 
 /**
- * The whole body as UTF-8 text; rejects with got's error. Chunks stay Buffers (outside the JS heap)
- * until the end and are decoded once; an all-ASCII body (the usual JSON) is decoded as latin1,
- * which Node turns into an external string for big bodies: the text never passes through the
- * garbage-collected heap, and JSON.parse reads it in place.
+ * The whole body, kept outside the JS heap; rejects with got's error. When the length is announced
+ * (and not compressed) the bytes go straight into one buffer of that size, so each chunk is garbage
+ * at once and the body is never held twice; otherwise the chunks are joined at the end.
  */
-function readText(stream: Request): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function readBytes(stream: Request): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let headers: IncomingHttpHeaders = {};
+    let whole: Buffer | undefined;
     let chunks: Buffer[] = [];
     let length = 0;
     stream.once('response', (response: { statusCode: number; headers: IncomingHttpHeaders }) => {
       status = response.statusCode;
       headers = response.headers;
+      const announced = Number(headers['content-length']);
+      const encoding = headers['content-encoding'];
+      if ((encoding === undefined || encoding === 'identity') && Number.isSafeInteger(announced) && announced > 0) whole = Buffer.allocUnsafeSlow(announced);
     });
     stream.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
+      if (whole !== undefined && length + chunk.length <= whole.length) {
+        chunk.copy(whole, length);
+      } else {
+        // More than announced (never from a well-behaved server): keep everything as chunks.
+        if (whole !== undefined) chunks.push(whole.subarray(0, length));
+        whole = undefined;
+        chunks.push(chunk);
+      }
       length += chunk.length;
     });
     stream.once('end', () => {
-      const all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+      let all: Buffer;
+      if (whole !== undefined) all = whole.subarray(0, length);
+      else all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+      whole = undefined;
       chunks = [];
-      resolve({ status, headers, body: isAscii(all) ? all.toString('latin1') : all.toString('utf8') });
+      resolve({ status, headers, bytes: all });
     });
     stream.once('error', reject);
   });

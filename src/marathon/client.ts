@@ -19,6 +19,7 @@ import {
   errorMessage,
   instanceKey,
   parseAppList,
+  parseAppListBytes,
   parseAppResponse,
   parseBody,
   parseInfo,
@@ -105,8 +106,9 @@ export class MarathonClient implements AppsReader, TaskKiller {
     const query = options.labelSelector === undefined || options.labelSelector === '' ? APPS_QUERY : `${APPS_QUERY}&label=${encodeURIComponent(options.labelSelector)}`;
     return this.read(endpoint, query, (resp, ctx) => {
       if (resp.status !== 200) throw httpError(resp, ctx);
+      if (resp.bytes !== undefined) return parseAppListBytes(resp.bytes, contentType(resp), { ...ctx, status: resp.status });
       return parseAppList(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
-    });
+    }, true);
   }
 
   async getApp(appId: string): Promise<MarathonApp> {
@@ -222,7 +224,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
    * Connection failures, timeouts, 502/503/504 and no-leader pages move on to the next URL; any
    * other answer is handed to `handle`, which turns it into a value or a typed error.
    */
-  private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T): Promise<T> {
+  private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T, okBodyAsBytes = false): Promise<T> {
     const ctx: ParseContext = { method: 'GET', endpoint };
     let sawNoLeader = false;
     const failures: string[] = [];
@@ -235,7 +237,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
       for (const base of this.candidates()) {
         let resp: HttpResponse;
         try {
-          resp = await this.send(base, 'GET', endpoint, query);
+          resp = await this.send(base, 'GET', endpoint, query, undefined, okBodyAsBytes);
         } catch (e) {
           if (!(e instanceof TransportError)) throw e;
           failures.push(`${base.origin}: ${e.failure}`);
@@ -306,18 +308,18 @@ export class MarathonClient implements AppsReader, TaskKiller {
   }
 
   /** One HTTP exchange with auth; a 401 with a renewable credential is retried once with a fresh one (a 401 means nothing was done). */
-  private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown): Promise<HttpResponse> {
+  private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodyAsBytes = false): Promise<HttpResponse> {
     // Writes go over a fresh connection so that "refused" reliably means "not sent" (see HttpRequest.fresh).
-    let resp = await this.sendOnce(base, method, endpoint, query, json);
+    let resp = await this.sendOnce(base, method, endpoint, query, json, okBodyAsBytes);
     if (resp.status === 401 && this.auth.renewable) {
       this.log.debug({ method, endpoint, target: base.origin }, 'Marathon answered 401; renewing the credential and retrying once');
       this.auth.invalidate();
-      resp = await this.sendOnce(base, method, endpoint, query, json);
+      resp = await this.sendOnce(base, method, endpoint, query, json, okBodyAsBytes);
     }
     return resp;
   }
 
-  private async sendOnce(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown): Promise<HttpResponse> {
+  private async sendOnce(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodyAsBytes = false): Promise<HttpResponse> {
     const url = new URL(base.href + endpoint);
     url.search = query;
     const header = await this.auth.header();
@@ -328,6 +330,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
         url,
         ...(header === undefined ? {} : { headers: { authorization: header } }),
         ...(json === undefined ? {} : { json, fresh: true }),
+        ...(okBodyAsBytes ? { okBodyAsBytes } : {}),
         timeoutMs: this.options.timeoutMs,
       });
       const event: MarathonRequestEvent = { method, endpoint: metricEndpoint(endpoint), target: base.origin, status: resp.status, durationMs: resp.durationMs };

@@ -4,7 +4,7 @@
  * downstream code never meets an absent collection or an old field name. Anything that cannot be
  * made sense of becomes a MarathonError E_MARATHON_BAD_RESPONSE naming the endpoint and JSON path.
  */
-import { describeBodyProblem, describeValue, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
+import { decodeText, describeBodyProblem, describeValue, objectArrayRanges, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
 import { MarathonError } from './errors.js';
 import type {
   HealthCheck,
@@ -79,6 +79,47 @@ export function parseAppList(body: unknown, ctx: ParseContext): MarathonApp[] {
     r.leave();
   }
   r.leave();
+  return apps;
+}
+
+/**
+ * `GET /v2/apps` from the body bytes, app by app: each app's JSON is parsed and normalised on its
+ * own, so the parsed tree of the whole listing (larger than the body) never exists at once, and its
+ * garbage dies young. Anything but a plain `{"apps": [{…}, …]}` document, and any app that is not
+ * valid JSON, goes the way of parseBody + parseAppList over the whole text, so errors (invalid JSON
+ * positions, HTML pages, paths) are exactly theirs.
+ */
+export function parseAppListBytes(bytes: Buffer, contentType: string | undefined, ctx: ParseContext & { status: number }): MarathonApp[] {
+  const ranges = objectArrayRanges(bytes, 'apps');
+  if (ranges === undefined) return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
+  const { starts, ends } = ranges;
+  const r = reader(ctx);
+  const apps = new Array<MarathonApp>(starts.length);
+  r.enter('apps');
+  let i = 0;
+  try {
+    for (; i < starts.length; i++) {
+      let app: unknown;
+      try {
+        app = JSON.parse(bytes.toString('utf8', starts[i], ends[i]));
+      } catch {
+        return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
+      }
+      r.enter(i);
+      apps[i] = parseApp(r, app);
+      r.leave();
+    }
+  } catch (e) {
+    // A whole-text parse reports invalid JSON anywhere before any app's content: so must this.
+    for (let j = i + 1; j < starts.length; j++) {
+      try {
+        JSON.parse(bytes.toString('utf8', starts[j], ends[j]));
+      } catch {
+        return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
+      }
+    }
+    throw e;
+  }
   return apps;
 }
 
