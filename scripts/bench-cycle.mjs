@@ -2,18 +2,23 @@
 //
 //   npm run bench:cycle        (builds, then runs this with --expose-gc)
 //
-// The simulator runs in a child process so that its own memory (the model of 50,000 tasks and
-// the rendered payload) does not count in the peak RSS of the measured process; the bare-parse
-// floor is measured in a second child so that its payload-sized garbage does not either. The
-// measured (parent) process runs only chaos cycles. Figures:
+// Three fresh child processes, so that every figure is the process's own:
+//   simulator  the simulated Marathon on loopback (its model and rendering never count);
+//   floor      fetches the payload, then times a bare JSON.parse of it;
+//   cycle      the measured process: the real MarathonClient + runCycle, planning cycles
+//              (gc() before each, as the idle time between cycles would), then one real kill cycle.
+// This (parent) process only coordinates and reads the simulator's request log.
+// Figures:
 //   payload       bytes of GET /v2/apps?embed=… (what the cycle has to read)
 //   parse floor   median time of a bare JSON.parse of that payload (no cycle can beat it)
 //   plan cycle    median time of runCycle({plan:true}) via the real MarathonClient on loopback:
 //                 listing, parsing, guards, selection, no kill
 //   ratio         plan cycle / parse floor              (target ≤ 2.0)
-//   peak RSS      of this process                        (target ≤ 4 × payload + 100 MB)
+//   peak RSS      maxRSS of the cycle process, kill cycle included (target ≤ 4 × payload + 100 MB)
 //   requests      HTTP requests one real kill cycle makes to Marathon
 //                 (target: 1 listing + 1 kill + recovery reads of the affected apps only)
+// For context (no target): the simulator's time to first byte and the transfer (both inside the
+// plan cycle's wall time but not the client's work), and the CPU time the cycle process spent.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +34,8 @@ if (process.argv[2] === '--sim-child') {
   await simChild();
 } else if (process.argv[2] === '--floor-child') {
   await floorChild(process.argv[3]);
+} else if (process.argv[2] === '--cycle-child') {
+  await cycleChild(JSON.parse(process.argv[3]));
 } else {
   await main();
 }
@@ -46,47 +53,124 @@ async function simChild() {
       process.exit(0);
     }
   });
-  process.send({ type: 'ready', marathonUrls: sim.marathonUrls, mesosUrl: sim.mesosUrl });
+  process.send({ type: 'ready', value: { marathonUrls: sim.marathonUrls, mesosUrl: sim.mesosUrl } });
 }
 
-/** The floor: fetch the payload once (timed: simulator render + loopback transfer), then bare JSON.parse it. */
+/**
+ * The floor, in a fresh process: fetch the payload (timed: time to the response headers, which is
+ * the simulator rendering the listing, and the transfer), then a bare JSON.parse of it.
+ */
 async function floorChild(marathonUrl) {
+  const ttfbTimes = [];
   const fetchTimes = [];
   let payload;
   for (let i = 0; i < RUNS; i++) {
     const t = process.hrtime.bigint();
-    payload = await (await fetch(`${marathonUrl}/v2/apps?${QUERY}`)).text();
+    const resp = await fetch(`${marathonUrl}/v2/apps?${QUERY}`);
+    ttfbTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    payload = await resp.text();
     fetchTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   const parseTimes = [];
+  const parseCpu = [];
   for (let i = 0; i < RUNS; i++) {
     gc();
+    const c = process.cpuUsage();
     const t = process.hrtime.bigint();
     const parsed = JSON.parse(payload);
     parseTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    parseCpu.push(cpuMs(process.cpuUsage(c)));
     if (parsed.apps.length !== APPS) throw new Error(`expected ${APPS} apps, got ${parsed.apps.length}`);
   }
   process.send({
     type: 'floor',
-    value: { payloadBytes: Buffer.byteLength(payload), parseTimes, fetchTimes, maxRss: process.resourceUsage().maxRSS * 1024 },
+    value: { payloadBytes: Buffer.byteLength(payload), parseTimes, parseCpu, ttfbTimes, fetchTimes, maxRss: process.resourceUsage().maxRSS * 1024 },
   });
   process.disconnect();
+}
+
+/** The measured process: planning cycles, then (when the parent asks) one real kill cycle. */
+async function cycleChild(urls) {
+  const { runCycle } = await import('../dist/chaos/cycle.js');
+  const { chaosSettings } = await import('../dist/chaos/settings.js');
+  const { MarathonClient } = await import('../dist/marathon/client.js');
+  const { systemClock } = await import('../dist/platform/clock.js');
+  const { pino } = await import('pino');
+  const logger = pino({ level: 'silent' });
+  const client = new MarathonClient({ urls, timeoutMs: 60_000, retries: 0 });
+  const deps = { apps: client, killer: client, clock: systemClock, logger };
+  const startRss = process.memoryUsage().rss;
+
+  const planSettings = chaosSettings({ seed: 'bench', strategy: 'task', minTaskAgeSeconds: 0 });
+  const cycleTimes = [];
+  const cycleCpu = [];
+  const listTimes = [];
+  const planTimes = [];
+  let counts;
+  for (let i = 0; i < RUNS; i++) {
+    gc();
+    const c = process.cpuUsage();
+    const t = process.hrtime.bigint();
+    const rec = await runCycle(deps, planSettings, { scheduledAt: new Date(Date.UTC(2024, 2, 5, 10, i)), plan: true });
+    cycleTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+    cycleCpu.push(cpuMs(process.cpuUsage(c)));
+    listTimes.push(rec.durationsMs.list);
+    planTimes.push(rec.durationsMs.plan);
+    if (rec.outcome !== 'dry-run') throw new Error(`planning cycle ended ${rec.outcome}: ${JSON.stringify(rec.error ?? rec.counts)}`);
+    counts = { eligible: rec.counts.eligible, candidates: rec.counts.candidates };
+  }
+  const planMaxRss = process.resourceUsage().maxRSS * 1024;
+  process.send({ type: 'planned', value: { startRss, cycleTimes, cycleCpu, listTimes, planTimes, counts, planMaxRss } });
+
+  await new Promise((resolve) => process.once('message', resolve));
+  gc();
+  const killSettings = chaosSettings({
+    seed: 'bench',
+    strategy: 'task',
+    dryRun: false,
+    minTaskAgeSeconds: 0,
+    recoveryPollMs: 250,
+    recoveryTimeoutSeconds: 60,
+  });
+  // The recovery watch sleeps on unref'd timers (a daemon must not be kept alive by them); this
+  // process has nothing else to wait on, so hold the event loop open while it runs.
+  const keepAlive = setInterval(() => {}, 1_000);
+  const rec = await runCycle(deps, killSettings, { scheduledAt: new Date(Date.UTC(2024, 2, 5, 11, 0)) });
+  clearInterval(keepAlive);
+  process.send({
+    type: 'killed',
+    value: { outcome: rec.outcome, victims: rec.victims.map((v) => v.appId), after: rec.after, maxRss: process.resourceUsage().maxRSS * 1024 },
+  });
+  process.disconnect();
+}
+
+function cpuMs(u) {
+  return (u.user + u.system) / 1000;
 }
 
 function runChild(args, execArgv = []) {
   return fork(fileURLToPath(import.meta.url), args, { env: { ...process.env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function ask(child, type, extra = {}) {
-  return new Promise((resolve) => {
+/** The next message of `type` from a child; rejects if the child exits first. */
+function receive(child, type) {
+  return new Promise((resolve, reject) => {
     const onMessage = (msg) => {
       if (msg.type !== type) return;
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(msg.value);
     };
+    const onExit = (code) => reject(new Error(`child ${child.pid} exited with ${code} before sending ${type}`));
     child.on('message', onMessage);
-    child.send({ type, ...extra });
+    child.once('exit', onExit);
   });
+}
+
+function ask(child, type, extra = {}) {
+  const answer = receive(child, type);
+  child.send({ type, ...extra });
+  return answer;
 }
 
 function median(xs) {
@@ -101,114 +185,78 @@ function gc() {
 
 async function main() {
   if (typeof globalThis.gc !== 'function') console.warn('(run with --expose-gc for steadier figures: npm run bench:cycle)');
-  const { runCycle } = await import('../dist/chaos/cycle.js');
-  const { chaosSettings } = await import('../dist/chaos/settings.js');
-  const { MarathonClient } = await import('../dist/marathon/client.js');
-  const { systemClock } = await import('../dist/platform/clock.js');
-  const { pino } = await import('pino');
-
-  const child = runChild(['--sim-child'], ['--max-old-space-size=4096']);
-  const ready = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`simulator child exited with ${code}`)));
-  });
-  const marathonUrl = ready.marathonUrls[0];
-
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 5);
-  sampler.unref();
-
+  const sim = runChild(['--sim-child'], ['--max-old-space-size=4096']);
+  const children = [sim];
   try {
-    console.log(`cluster: ${APPS} apps × ${TASKS_PER_APP} tasks = ${APPS * TASKS_PER_APP} tasks on ${AGENTS} agents in ${RACKS} racks (simulator in child pid ${child.pid})`);
+    const ready = await receive(sim, 'ready');
+    const marathonUrl = ready.marathonUrls[0];
+    console.log(`cluster: ${APPS} apps × ${TASKS_PER_APP} tasks = ${APPS * TASKS_PER_APP} tasks on ${AGENTS} agents in ${RACKS} racks (simulator in child pid ${sim.pid})`);
 
-    // 1. The payload and the floor (in its own process): a bare JSON.parse of it.
+    // 1. The payload and the floor, in a fresh process: a bare JSON.parse of it.
     const floorProc = runChild(['--floor-child', marathonUrl], ['--expose-gc']);
-    const floor = await new Promise((resolve, reject) => {
-      floorProc.once('message', (m) => resolve(m.value));
-      floorProc.once('exit', (code) => code !== 0 && reject(new Error(`floor child exited with ${code}`)));
-    });
+    children.push(floorProc);
+    const floor = await receive(floorProc, 'floor');
     const payloadBytes = floor.payloadBytes;
-    const parseTimes = floor.parseTimes;
-    const parseMs = median(parseTimes);
-    const fetchMs = median(floor.fetchTimes);
-    const query = QUERY;
-    peakRss = process.memoryUsage().rss;
+    const parseMs = median(floor.parseTimes);
 
-    // 2. Full planning cycles through the real client: listing → victims, no kill.
-    const logger = pino({ level: 'silent' });
-    const client = new MarathonClient({ urls: ready.marathonUrls, timeoutMs: 60_000, retries: 0 });
-    const planSettings = chaosSettings({ seed: 'bench', strategy: 'task', minTaskAgeSeconds: 0 });
-    const cycleTimes = [];
-    let lastPlan;
-    const listTimes = [];
-    const planTimes = [];
-    for (let i = 0; i < RUNS; i++) {
-      gc();
-      const t = process.hrtime.bigint();
-      lastPlan = await runCycle({ apps: client, killer: client, clock: systemClock, logger }, planSettings, {
-        scheduledAt: new Date(Date.UTC(2024, 2, 5, 10, i)),
-        plan: true,
-      });
-      cycleTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
-      listTimes.push(lastPlan.durationsMs.list);
-      planTimes.push(lastPlan.durationsMs.plan);
-      if (lastPlan.outcome !== 'dry-run') throw new Error(`planning cycle ended ${lastPlan.outcome}: ${JSON.stringify(lastPlan.error ?? lastPlan.counts)}`);
-    }
-    const cycleMs = median(cycleTimes);
+    // 2. Planning cycles through the real client, in a fresh process: listing → victims, no kill.
+    const cycleProc = runChild(['--cycle-child', JSON.stringify(ready.marathonUrls)], ['--expose-gc']);
+    children.push(cycleProc);
+    const planned = await receive(cycleProc, 'planned');
+    const cycleMs = median(planned.cycleTimes);
     const ratio = cycleMs / parseMs;
-    gc();
 
-    // 3. One real kill cycle, to count the requests it makes to Marathon.
-    const before = await ask(child, 'log-length');
-    const killSettings = chaosSettings({
-      seed: 'bench',
-      strategy: 'task',
-      dryRun: false,
-      minTaskAgeSeconds: 0,
-      recoveryPollMs: 250,
-      recoveryTimeoutSeconds: 60,
-    });
-    const killRec = await runCycle({ apps: client, killer: client, clock: systemClock, logger }, killSettings, {
-      scheduledAt: new Date(Date.UTC(2024, 2, 5, 11, 0)),
-    });
-    const log = (await ask(child, 'log-since', { from: before })).filter((r) => r.instance >= 0);
+    // 3. One real kill cycle in the same process, to count the requests it makes to Marathon.
+    const before = await ask(sim, 'log-length');
+    const killed = await ask(cycleProc, 'killed');
+    const log = (await ask(sim, 'log-since', { from: before })).filter((r) => r.instance >= 0);
     const byKind = new Map();
     for (const r of log) byKind.set(`${r.method} ${r.path}`, (byKind.get(`${r.method} ${r.path}`) ?? 0) + 1);
-    const affected = new Set(killRec.victims.map((v) => `/v2/apps${v.appId}`));
+    const affected = new Set(killed.victims.map((appId) => `/v2/apps${appId}`));
     const listings = byKind.get('GET /v2/apps') ?? 0;
     const kills = byKind.get('POST /v2/tasks/delete') ?? 0;
     const appReads = log.filter((r) => r.method === 'GET' && affected.has(r.path)).length;
     const other = log.length - listings - kills - appReads;
-    const polls = Object.values(killRec.after).reduce((n, a) => n + a.polls, 0);
+    const polls = Object.values(killed.after).reduce((n, a) => n + a.polls, 0);
+    const requestsOk = listings === 1 && kills === 1 && other === 0;
 
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const maxRss = process.resourceUsage().maxRSS * 1024;
+    const maxRss = killed.maxRss;
     const rssTarget = 4 * payloadBytes + 100 * MB;
+    const mb = (b) => `${(b / MB).toFixed(0)} MB`;
+    const fmt = (ms) => `${ms.toFixed(0)} ms`;
+    const runs = (xs) => xs.map((t) => t.toFixed(0)).join(', ');
+    const ttfbMs = median(floor.ttfbTimes);
+    const transferMs = median(floor.fetchTimes.map((t, i) => t - floor.ttfbTimes[i]));
+    const cycleCpuMs = median(planned.cycleCpu);
+    const parseCpuMs = median(floor.parseCpu);
 
-    const fmt = (ms) => `${ms.toFixed(1)} ms`;
-    const ok = (b) => (b ? 'OK' : 'OVER TARGET');
-    console.log(`payload:        ${(payloadBytes / MB).toFixed(1)} MB (GET /v2/apps?${query})`);
-    console.log(`parse floor:    ${fmt(parseMs)} median of ${RUNS} (runs: ${parseTimes.map((t) => t.toFixed(0)).join(', ')}; that process peaked at ${(floor.maxRss / MB).toFixed(0)} MB)`);
-    console.log(`  for context:  bare fetch of the payload (simulator render + loopback transfer) ${fmt(fetchMs)} median`);
+    console.log(`payload:        ${(payloadBytes / MB).toFixed(1)} MB (GET /v2/apps?${QUERY})`);
+    console.log(`parse floor:    ${fmt(parseMs)} median (runs: ${runs(floor.parseTimes)}; CPU ${fmt(parseCpuMs)}; that process peaked at ${mb(floor.maxRss)})`);
+    console.log(`  for context:  simulator time to first byte ${fmt(ttfbMs)} + transfer ${fmt(transferMs)} (medians of a bare fetch; both are inside the plan cycle's wall time)`);
+    console.log(`plan cycle:     ${fmt(cycleMs)} median (runs: ${runs(planned.cycleTimes)}; ${planned.counts.eligible} eligible apps, ${planned.counts.candidates} candidate tasks)`);
+    console.log(`  of which:     listing (HTTP + client parse/normalise) ${fmt(median(planned.listTimes))}, decisions (guards + selection) ${fmt(median(planned.planTimes))}`);
+    console.log(`  CPU:          ${fmt(cycleCpuMs)} median of the cycle process (runs: ${runs(planned.cycleCpu)}) = ${(cycleCpuMs / parseCpuMs).toFixed(2)} × the parse floor's CPU`);
+    console.log(`peak RSS:       ${mb(maxRss)} maxRSS of the cycle process (${mb(planned.startRss)} after loading, ${mb(planned.planMaxRss)} after the planning cycles)`);
     console.log(
-      `plan cycle:     ${fmt(cycleMs)} median of ${RUNS} (runs: ${cycleTimes.map((t) => t.toFixed(0)).join(', ')}; ${lastPlan.counts.eligible} eligible apps, ${lastPlan.counts.candidates} candidate tasks)`,
-    );
-    console.log(`  of which:     listing (HTTP + client parse/normalise) ${fmt(median(listTimes))} median, decisions (guards + selection) ${fmt(median(planTimes))} median`);
-    console.log(`ratio:          ${ratio.toFixed(2)} (target ≤ 2.0) ${ok(ratio <= 2.0)}`);
-    console.log(
-      `peak RSS:       ${(Math.max(peakRss, maxRss) / MB).toFixed(0)} MB (sampled ${(peakRss / MB).toFixed(0)} MB, maxRSS ${(maxRss / MB).toFixed(0)} MB; target ≤ ${(rssTarget / MB).toFixed(0)} MB) ${ok(Math.max(peakRss, maxRss) <= rssTarget)}`,
-    );
-    console.log(
-      `requests:       ${log.length} for one kill cycle (outcome ${killRec.outcome}): ${listings} listing + ${kills} kill + ${appReads} reads of the ${affected.size} affected app(s) (1 re-check + ${polls} recovery polls) + ${other} other ${ok(listings === 1 && kills === 1 && other === 0)}`,
+      `requests:       ${log.length} for one kill cycle (outcome ${killed.outcome}): ${listings} listing + ${kills} kill + ${appReads} reads of the ${affected.size} affected app(s) (1 re-check + ${polls} recovery polls) + ${other} other`,
     );
     if (other > 0) console.log(`                other: ${JSON.stringify([...byKind].filter(([k]) => !k.startsWith('GET /v2/apps') && k !== 'POST /v2/tasks/delete'))}`);
-    for (const [appId, a] of Object.entries(killRec.after)) {
+    for (const [appId, a] of Object.entries(killed.after)) {
       console.log(`recovery:       ${appId} ${a.recovered ? `recovered in ${a.timeToRecoverMs} ms` : 'did NOT recover'} after ${a.polls} polls`);
     }
+
+    const verdict = (ok) => (ok ? 'PASS' : 'MISS');
+    const line = (name, value, target, ok) => console.log(`${name.padEnd(13)}${value.padEnd(40)}${target.padEnd(46)}${ok === undefined ? '' : verdict(ok)}`.trimEnd());
+    console.log('');
+    console.log(`== cycle benchmark: ${APPS} apps / ${APPS * TASKS_PER_APP} tasks / ${AGENTS} agents, medians of ${RUNS} ==`);
+    line('payload', `${(payloadBytes / MB).toFixed(1)} MB`, '');
+    line('parse floor', fmt(parseMs), '(bare JSON.parse)');
+    line('plan cycle', fmt(cycleMs), '(listing → victims, no kill)');
+    line('ratio', ratio.toFixed(2), 'target ≤ 2.0', ratio <= 2.0);
+    line('peak RSS', mb(maxRss), `target ≤ 4 × payload + 100 MB = ${mb(rssTarget)}`, maxRss <= rssTarget);
+    line('requests', `${log.length} = ${listings} list + ${kills} kill + ${appReads} app reads`, `target 1 + 1 + ${affected.size} affected app(s) only`, requestsOk);
   } finally {
-    clearInterval(sampler);
-    child.send({ type: 'close' });
+    sim.send({ type: 'close' });
+    for (const c of children.slice(1)) if (c.exitCode === null && c.signalCode === null) c.kill();
   }
 }
