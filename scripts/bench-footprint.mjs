@@ -213,15 +213,22 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-async function metricsRss(url) {
+/** RSS and V8 heap used as the daemon itself reports them (prom-client's default metrics, under its prefix). */
+async function scrape(url) {
   try {
     const text = await (await fetch(`${url}/metrics`)).text();
-    // prom-client's default process metrics, under the daemon's metric prefix.
-    const m = /^(?:marathon_monkey_)?process_resident_memory_bytes (\S+)$/m.exec(text);
-    return m ? Number(m[1]) : undefined;
+    const value = (name) => {
+      const m = new RegExp(`^(?:marathon_monkey_)?${name} (\\S+)$`, 'm').exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    return { rss: value('process_resident_memory_bytes'), heapUsed: value('nodejs_heap_size_used_bytes') };
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+async function metricsRss(url) {
+  return (await scrape(url)).rss;
 }
 
 /** Counts journal cycle records incrementally: only the bytes appended since the last call are read. */
@@ -286,7 +293,10 @@ async function runCycles(daemon, counter, target, { label, timeoutMs, marks = []
     const sample = { at: Date.now(), cycles, rss: rssBytes(daemon.pid), cpu: cpuSeconds(daemon.pid) };
     samples.push(sample);
     for (const m of marks) {
-      if (!marked.has(m) && cycles >= m) marked.set(m, { ...sample, metricsRss: await metricsRss(daemon.url) });
+      if (!marked.has(m) && cycles >= m) {
+        const scraped = await scrape(daemon.url);
+        marked.set(m, { ...sample, metricsRss: scraped.rss, heapUsed: scraped.heapUsed });
+      }
     }
     if (sample.at - lastScrape >= 30_000) {
       lastScrape = sample.at;
@@ -313,7 +323,8 @@ async function footprintPhase(work) {
   const started = { rss: rssBytes(daemon.pid), cpu: cpuSeconds(daemon.pid), metricsRss: await metricsRss(daemon.url), at: Date.now() };
   const counter = journalCounter(journal);
   const from = Math.min(100, CYCLES);
-  const { samples, marked } = await runCycles(daemon, counter, CYCLES, { label: 'footprint', timeoutMs: (CYCLES * 1.3 + 60) * 1000, marks: [from, CYCLES] });
+  const half = Math.max(from, Math.floor(CYCLES / 2));
+  const { samples, marked } = await runCycles(daemon, counter, CYCLES, { label: 'footprint', timeoutMs: (CYCLES * 1.3 + 60) * 1000, marks: [from, half, CYCLES] });
   const at100 = marked.get(from);
   const atN = marked.get(CYCLES);
   // Growth judged on medians of the 10 samples from cycle 100 on and the last 10, so one GC does not decide it.
@@ -321,6 +332,9 @@ async function footprintPhase(work) {
   const early = median(window.slice(0, 10).map((s) => s.rss));
   const late = median(window.slice(-10).map((s) => s.rss));
   const slope = linearSlope(window.map((s) => [s.cycles, s.rss]));
+  // The second half on its own: a warm-up that levels off and a leak that keeps going look alike over 100→N.
+  const secondHalf = samples.filter((s) => s.cycles >= half);
+  const halfGrowth = median(secondHalf.slice(-10).map((s) => s.rss)) - median(secondHalf.slice(0, 10).map((s) => s.rss));
   const maxRss = Math.max(started.rss, ...samples.map((s) => s.rss));
   const busy = (atN.cpu - at100.cpu) / ((atN.at - at100.at) / 1000);
   const perCycleMs = ((atN.cpu - at100.cpu) * 1000) / Math.max(1, atN.cycles - at100.cycles);
@@ -328,7 +342,7 @@ async function footprintPhase(work) {
   const stop = await stopChild(daemon.pid, { graceMs: 10_000 });
   await stopChild(sim.pid);
   counter.poll();
-  return { started, at100, atN, early, late, slope, maxRss, busy, perCycleMs, counter, stop, logLines, from };
+  return { started, at100, atN, atHalf: marked.get(half), half, halfGrowth, early, late, slope, maxRss, busy, perCycleMs, counter, stop, logLines, from };
 }
 
 async function idlePhase(work) {
@@ -413,6 +427,8 @@ function report({ fp, idle, kills }) {
       `   growth ${fp.from}→${CYCLES}         ${(growth / MB).toFixed(2)} MB (${growthPct.toFixed(1)} %), medians of 10 samples; ` +
         `trend ${(fp.slope / 1024).toFixed(2)} KB/cycle; target no growth (≤ ${GROWTH_TOLERANCE_MB} MB GC noise): ${verdict(growthOk)}`,
     );
+    out.push(`   growth ${fp.half}→${CYCLES} (2nd half) ${(fp.halfGrowth / MB).toFixed(2)} MB RSS (informational: levels off or keeps going?)`);
+    out.push(`   V8 heap used (/metrics) at cycle ${fp.from}: ${mb(fp.at100.heapUsed)}, ${fp.half}: ${mb(fp.atHalf?.heapUsed)}, ${CYCLES}: ${mb(fp.atN.heapUsed)} (not after a GC: noisy)`);
     out.push(`   CPU while cycling      ${(100 * fp.busy).toFixed(2)} % of one core, ${fp.perCycleMs.toFixed(1)} ms CPU per cycle (cycles ${fp.from}→${CYCLES})`);
     out.push(`   log lines written      ${fp.logLines}; exit after SIGTERM: ${fp.stop?.code ?? fp.stop?.signal}`);
   }
