@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { AgentsReader } from '../chaos/ports.js';
+import type { AgentsReader, AppsReader, TaskKiller } from '../chaos/ports.js';
+import type { MarathonInfo } from '../marathon/types.js';
 import { chaosSettings, type ChaosSettings } from '../chaos/settings.js';
 import type { MonkeyConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
@@ -92,8 +93,11 @@ function authFrom(config: MonkeyConfig, clock: Clock): AuthProvider | undefined 
   }
 }
 
+/** What the daemon and the commands need of Marathon: the chaos ports plus /v2/info (readiness). */
+export type MarathonPort = AppsReader & TaskKiller & { info(): Promise<MarathonInfo> };
+
 export interface Clients {
-  marathon: MarathonClient;
+  marathon: MarathonPort;
   /** Agents for the rack strategy; resolved lazily from Marathon's /v2/info when MONKEY_MESOS_URL is empty. */
   agents: AgentsReader;
 }
@@ -101,7 +105,7 @@ export interface Clients {
 export function clientsFrom(
   config: MonkeyConfig,
   deps: { clock: Clock; logger: Logger; onRequest?: (e: MarathonRequestEvent) => void },
-): Clients {
+): Clients & { marathon: MarathonClient } {
   const m = config.marathon;
   if (m.urls.length === 0) {
     throw new ConfigError(['marathon.urls is empty'], 'set MONKEY_MARATHON_URLS=http://marathon.mesos:8080 (or run `marathon-monkey start` with none to use the simulated cluster)');

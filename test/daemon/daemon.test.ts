@@ -191,7 +191,7 @@ class FakeMarathon {
 
   /** The daemon types its client as MarathonClient; the fake implements the four methods it calls. */
   asClients(): Clients {
-    return { marathon: this as unknown as MarathonClient, agents: { listAgents: () => Promise.resolve([]) } };
+    return { marathon: this, agents: { listAgents: () => Promise.resolve([]) } };
   }
 }
 
