@@ -2,7 +2,7 @@ import type { SimApp, SimCluster, SimInstance } from './cluster.js';
 import { parseTaskId } from './ids.js';
 import { FORBIDDEN_MESSAGE } from './auth.js';
 import { json, message, type Reply } from './http-util.js';
-import { appsListJson, renderDeployment, renderQueue, renderTask, singleAppJson, tasksOf } from './render.js';
+import { appsListBody, appsListJson, renderDeployment, renderQueue, renderTask, singleAppJson, tasksOf } from './render.js';
 import { matchesSelector, parseLabelSelector, SelectorSyntaxError } from './selector.js';
 
 /**
@@ -94,7 +94,7 @@ function listApps(req: ApiRequest, ctx: ApiContext): Reply {
   }
   if (ctx.canAccess !== undefined) apps = [...apps].filter((a) => visible(ctx, a));
   const withTasks = q.getAll('embed').includes('apps.tasks');
-  return { status: 200, body: appsListJson(apps, withTasks), contentType: 'application/json; charset=utf-8' };
+  return { status: 200, body: appsListBody(ctx.cluster, q.toString(), apps, withTasks), contentType: 'application/json; charset=utf-8' };
 }
 
 function appNotFound(appId: string): Reply {

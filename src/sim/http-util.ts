@@ -13,7 +13,8 @@ export const HTML_TYPE = 'text/html;charset=iso-8859-1';
 
 export interface Reply {
   status: number;
-  body: string;
+  /** Text, or its UTF-8 bytes when they are kept ready (big cached listings). */
+  body: string | Buffer;
   contentType: string;
   headers?: Record<string, string>;
 }

@@ -172,6 +172,46 @@ export function appsListJson(apps: Iterable<SimApp>, withTasks: boolean): string
   return `{"apps":[${parts.join(',')}]}`;
 }
 
+interface ListingEntry {
+  /** The per-app texts the body was joined from, in order. */
+  parts: string[];
+  body: Buffer;
+}
+
+/** Listings kept per cluster and request key; a handful of distinct queries is all a client sends. */
+const listingCaches = new WeakMap<SimCluster, Map<string, ListingEntry>>();
+const MAX_CACHED_LISTINGS = 4;
+
+/**
+ * appsListJson as the UTF-8 bytes of the response body, reused while nothing in it changed. Joining
+ * and encoding a 50,000-task listing takes ~100 ms even with every app's text cached, and a
+ * benchmark lists an unchanged cluster again and again. There is no version to forget to bump: the
+ * body is reused only when every app's text is the very string it was joined from, and each app's
+ * text is re-rendered after any change to the app (SimApp.touch: kills, transitions applied by
+ * advance(), health, deployments), so a changed app, an app added or dropped, or another app
+ * order or filter all rebuild the body.
+ */
+export function appsListBody(cluster: SimCluster, key: string, apps: Iterable<SimApp>, withTasks: boolean): Buffer {
+  const parts: string[] = [];
+  for (const app of apps) parts.push(appJson(app, withTasks));
+  let cache = listingCaches.get(cluster);
+  if (cache === undefined) listingCaches.set(cluster, (cache = new Map<string, ListingEntry>()));
+  const cacheKey = `${withTasks ? 't' : 'f'}${key}`;
+  const hit = cache.get(cacheKey);
+  if (hit !== undefined && sameStrings(hit.parts, parts)) return hit.body;
+  const body = Buffer.from(`{"apps":[${parts.join(',')}]}`, 'utf8');
+  cache.delete(cacheKey);
+  if (cache.size >= MAX_CACHED_LISTINGS) cache.delete(cache.keys().next().value as string);
+  cache.set(cacheKey, { parts, body });
+  return body;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** `GET /v2/apps/{id}`: always with tasks, counts, deployments and lastTaskFailure. */
 export function singleAppJson(app: SimApp): string {
   return `{"app":${appJson(app, true)}}`;

@@ -200,12 +200,14 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     if (res.headersSent || res.destroyed) return;
     const isJson200 = reply.status === 200 && reply.contentType.startsWith('application/json');
     if (bodyFaults && isJson200 && faults.malformedJson) {
-      const garbage = `${reply.body.slice(0, Math.min(24, reply.body.length))}<html><body><h2>502 Bad Gateway</h2></body></html>`;
+      // 24 characters are at most 96 UTF-8 bytes: decode no more of a big body than that.
+      const text = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8', 0, Math.min(96, reply.body.length));
+      const garbage = `${text.slice(0, Math.min(24, text.length))}<html><body><h2>502 Bad Gateway</h2></body></html>`;
       send(res, { ...reply, body: garbage }, extraHeaders);
       return;
     }
     if (bodyFaults && isJson200 && faults.truncatedJson) {
-      const full = Buffer.from(reply.body, 'utf8');
+      const full = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
       res.writeHead(reply.status, { ...NO_CACHE_HEADERS, ...extraHeaders, ...reply.headers, 'Content-Type': reply.contentType, 'Content-Length': String(full.length) });
       res.write(full.subarray(0, Math.max(1, Math.floor(full.length / 2))), () => res.destroy());
       return;
