@@ -366,3 +366,164 @@ function objectEnd(b: Uint8Array, start: number): number {
   }
   return -1;
 }
+
+// States of ObjectArrayScanner, in document order.
+const S_OPEN = 0; // before `{`
+const S_KEY_QUOTE = 1; // before the key's opening quote
+const S_KEY = 2; // inside the key (exact characters, no escapes)
+const S_KEY_END = 3; // the key's closing quote, right after it
+const S_COLON = 4;
+const S_BRACKET = 5; // before `[`
+const S_FIRST = 6; // after `[`: `]` or the first element
+const S_ELEMENT = 7; // inside an element
+const S_SEPARATOR = 8; // after an element: `,` or `]`
+const S_NEXT = 9; // after `,`: the next element
+const S_CLOSE = 10; // after `]`: `}`
+const S_TRAILING = 11; // after `}`: whitespace only
+const S_NOT_PLAIN = 12;
+
+function isJsonWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * objectArrayRanges for a body that arrives in pieces: `write` each piece as it comes and each
+ * element's range is reported as soon as its closing bracket is in, so the elements can be parsed
+ * while the rest is still on the wire. Accepts exactly the documents objectArrayRanges accepts and
+ * reports exactly its ranges, however the body is cut (a test holds the two together). `end` says
+ * whether the whole body had the form; until then, reported ranges are provisional (the document
+ * may still turn out to be something else, e.g. trailing bytes).
+ */
+export class ObjectArrayScanner {
+  private state = S_OPEN;
+  private keyIndex = 0;
+  private offset = 0;
+  private depth = 0;
+  private inString = false;
+  /** A backslash in a string was the last byte of the previous piece: skip the next byte. */
+  private escape = false;
+  private start = 0;
+
+  constructor(
+    private readonly key: string,
+    private readonly onElement: (start: number, end: number) => void,
+  ) {}
+
+  /** False once the body can no longer be of the form (further pieces are then ignored). */
+  get plain(): boolean {
+    return this.state !== S_NOT_PLAIN;
+  }
+
+  write(piece: Uint8Array): boolean {
+    const n = piece.length;
+    const base = this.offset;
+    this.offset += n;
+    let state = this.state;
+    let i = 0;
+    while (i < n && state !== S_NOT_PLAIN) {
+      if (state === S_ELEMENT) {
+        let depth = this.depth;
+        let inString = this.inString;
+        if (this.escape) {
+          this.escape = false;
+          i++;
+        }
+        // The hot loop: most of a listing is element bytes. Only `"`, `\` inside strings and
+        // brackets outside them matter.
+        element: for (; i < n; i++) {
+          let c = piece[i] as number;
+          if (inString) {
+            while (c !== 0x22 && c !== 0x5c) {
+              if (++i === n) break element;
+              c = piece[i] as number;
+            }
+            if (c === 0x5c) {
+              if (++i === n) {
+                this.escape = true;
+                break element;
+              }
+              continue;
+            }
+            inString = false;
+            continue;
+          }
+          while (c !== 0x22 && c !== 0x7b && c !== 0x7d && c !== 0x5b && c !== 0x5d) {
+            if (++i === n) break element;
+            c = piece[i] as number;
+          }
+          if (c === 0x22) {
+            inString = true;
+          } else if (c === 0x7b || c === 0x5b) {
+            depth++;
+          } else if (--depth === 0) {
+            i++;
+            state = S_SEPARATOR;
+            this.onElement(this.start, base + i);
+            break;
+          }
+        }
+        this.depth = depth;
+        this.inString = inString;
+        continue;
+      }
+      const c = piece[i] as number;
+      if (state === S_KEY) {
+        if (c !== this.key.charCodeAt(this.keyIndex)) state = S_NOT_PLAIN;
+        else if (++this.keyIndex === this.key.length) state = S_KEY_END;
+        i++;
+        continue;
+      }
+      if (state === S_KEY_END) {
+        state = c === 0x22 ? S_COLON : S_NOT_PLAIN;
+        i++;
+        continue;
+      }
+      if (isJsonWhitespace(c)) {
+        i++;
+        continue;
+      }
+      switch (state) {
+        case S_OPEN:
+          state = c === 0x7b ? S_KEY_QUOTE : S_NOT_PLAIN;
+          break;
+        case S_KEY_QUOTE:
+          state = c !== 0x22 ? S_NOT_PLAIN : this.key.length === 0 ? S_KEY_END : S_KEY;
+          break;
+        case S_COLON:
+          state = c === 0x3a ? S_BRACKET : S_NOT_PLAIN;
+          break;
+        case S_BRACKET:
+          state = c === 0x5b ? S_FIRST : S_NOT_PLAIN;
+          break;
+        case S_FIRST:
+        case S_NEXT:
+          if (c === 0x7b) {
+            // The opening bracket is counted by the element loop, which starts on it.
+            state = S_ELEMENT;
+            this.start = base + i;
+            this.depth = 0;
+            this.inString = false;
+            continue;
+          }
+          state = c === 0x5d && state === S_FIRST ? S_CLOSE : S_NOT_PLAIN;
+          break;
+        case S_SEPARATOR:
+          state = c === 0x2c ? S_NEXT : c === 0x5d ? S_CLOSE : S_NOT_PLAIN;
+          break;
+        case S_CLOSE:
+          state = c === 0x7d ? S_TRAILING : S_NOT_PLAIN;
+          break;
+        default:
+          state = S_NOT_PLAIN;
+      }
+      i++;
+    }
+    this.state = state;
+    return state !== S_NOT_PLAIN;
+  }
+
+  /** Whether the whole body, now that it is in, was of the form. */
+  end(): boolean {
+    return this.state === S_TRAILING;
+  }
+}

@@ -5,6 +5,7 @@ import got, { RequestError, TimeoutError, type Request } from 'got';
 import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { TransportError, type TransportFailure } from './errors.js';
+import { isAscii } from 'node:buffer';
 import { decodeText } from './json.js';
 
 export interface HttpRequest {
@@ -26,6 +27,18 @@ export interface HttpRequest {
    * piece by piece; other answers (error pages) are text as always.
    */
   okBodyAsBytes?: boolean;
+  /**
+   * For a 200 answer: a sink made when the status is known and fed every piece of the body as it
+   * arrives, so a big answer can be parsed while the rest is still on the wire. The response then
+   * carries the sink and the `received` body (and `body` is empty); the caller finishes the parse.
+   */
+  okBodySink?: () => BodySink;
+}
+
+/** Takes a body piece by piece. Must not throw: a sink records its own trouble for the caller. */
+export interface BodySink {
+  /** `piece` has just been appended to `body`, at offset `body.length - piece.length`. */
+  write(piece: Buffer, body: ReceivedBody): void;
 }
 
 export interface HttpResponse {
@@ -35,6 +48,9 @@ export interface HttpResponse {
   body: string;
   /** The 200 body when the request asked for `okBodyAsBytes`. */
   bytes?: Buffer;
+  /** The sink made by `okBodySink` (200 answers only) and the body it was fed. */
+  sink?: BodySink;
+  received?: ReceivedBody;
   durationMs: number;
 }
 
@@ -98,8 +114,10 @@ export class HttpTransport {
         ...(req.fresh === true ? { agent: this.freshAgents } : {}),
         ...(this.ca === undefined ? {} : { https: { certificateAuthority: this.ca } }),
       });
-      const { status, headers, bytes } = await readBytes(stream);
+      const { status, headers, body, sink } = await readBody(stream, req.okBodySink);
       const durationMs = Math.max(0, this.clock.now() - started);
+      if (sink !== undefined) return { status, headers, body: '', sink, received: body, durationMs };
+      const bytes = body.bytes();
       if (req.okBodyAsBytes === true && status === 200) return { status, headers, body: '', bytes, durationMs };
       return { status, headers, body: decodeText(bytes), durationMs };
     } catch (error) {
@@ -109,46 +127,181 @@ export class HttpTransport {
 }
 
 /**
- * The whole body, kept outside the JS heap; rejects with got's error. When the length is announced
- * (and not compressed) the bytes go straight into one buffer of that size, so each chunk is garbage
- * at once and the body is never held twice; otherwise the chunks are joined at the end.
+ * A body as it arrives, kept outside the JS heap and never held twice. When the length is announced
+ * (and not compressed) the pieces go straight into one buffer of that size, so each piece is garbage
+ * at once; otherwise (chunked answers, as Marathon sends them) the pieces are kept as they came and
+ * joined only if someone asks for the whole body.
  */
-function readBytes(stream: Request): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: Buffer }> {
+export class ReceivedBody {
+  /** Bytes received so far. */
+  length = 0;
+  private whole: Buffer | undefined;
+  private pieces: Buffer[] = [];
+  /** Offset of each piece in the body. */
+  private offsets: number[] = [];
+  /** Index of the piece the last `text` started in: reads move forward through the body. */
+  private cursor = 0;
+
+  constructor(announcedLength?: number) {
+    if (announcedLength !== undefined && Number.isSafeInteger(announcedLength) && announcedLength > 0) this.whole = Buffer.allocUnsafeSlow(announcedLength);
+  }
+
+  append(piece: Buffer): void {
+    if (this.whole !== undefined) {
+      if (this.length + piece.length <= this.whole.length) {
+        piece.copy(this.whole, this.length);
+        this.length += piece.length;
+        return;
+      }
+      // More than announced (never from a well-behaved server): keep everything as pieces.
+      this.pieces.push(this.whole.subarray(0, this.length));
+      this.offsets.push(0);
+      this.whole = undefined;
+    }
+    this.pieces.push(piece);
+    this.offsets.push(this.length);
+    this.length += piece.length;
+  }
+
+  /** Bytes [start, end) as UTF-8 text; all of them must have arrived. */
+  text(start: number, end: number): string {
+    if (this.whole !== undefined) return utf8Text(this.whole, start, end);
+    const k = this.pieceOf(start);
+    const first = this.pieces[k] as Buffer;
+    const offset = this.offsets[k] as number;
+    if (end - offset <= first.length) return utf8Text(first, start - offset, end - offset);
+    // The range spans pieces (a UTF-8 sequence may too): join just its bytes.
+    const joined = Buffer.allocUnsafe(end - start);
+    this.copy(start, end, joined);
+    return utf8Text(joined, 0, joined.length);
+  }
+
+  /** Byte `i` (received). */
+  at(i: number): number {
+    if (this.whole !== undefined) return this.whole[i] as number;
+    const k = this.pieceOf(i);
+    return (this.pieces[k] as Buffer)[i - (this.offsets[k] as number)] as number;
+  }
+
+  /**
+   * Offset of the last occurrence of `pattern` lying wholly in the received bytes at or after
+   * `from`, or -1. Kept in pieces, only the latest piece is searched (callers use this to find a
+   * recent cut point, and a miss only delays it).
+   */
+  lastIndexOf(pattern: Uint8Array, from: number): number {
+    let found = -1;
+    if (this.whole !== undefined) {
+      if (this.length >= pattern.length) found = this.whole.lastIndexOf(pattern, this.length - pattern.length);
+    } else {
+      const last = this.pieces.length - 1;
+      const piece = this.pieces[last];
+      if (piece !== undefined && piece.length >= pattern.length) {
+        const i = piece.lastIndexOf(pattern, piece.length - pattern.length);
+        if (i >= 0) found = (this.offsets[last] as number) + i;
+      }
+    }
+    return found >= from ? found : -1;
+  }
+
+  /**
+   * Bytes [start, end) as text with the first byte read as `[` and the last as `]`: the elements
+   * between two separators of a JSON array, as an array, without copying the body first. The body
+   * itself is left as it was.
+   */
+  bracketedText(start: number, end: number): string {
+    let b: Buffer;
+    let from = start;
+    if (this.whole !== undefined) {
+      b = this.whole;
+    } else {
+      b = Buffer.allocUnsafeSlow(end - start);
+      this.copy(start, end, b);
+      from = 0;
+    }
+    const to = from + (end - start);
+    const first = b[from] as number;
+    const last = b[to - 1] as number;
+    b[from] = 0x5b;
+    b[to - 1] = 0x5d;
+    try {
+      return utf8Text(b, from, to);
+    } finally {
+      b[from] = first;
+      b[to - 1] = last;
+    }
+  }
+
+  private pieceOf(i: number): number {
+    const { offsets } = this;
+    let k = this.cursor < offsets.length && (offsets[this.cursor] as number) <= i ? this.cursor : 0;
+    while (k + 1 < offsets.length && (offsets[k + 1] as number) <= i) k++;
+    this.cursor = k;
+    return k;
+  }
+
+  /** Copies bytes [start, end) (received, kept in pieces) into `target` at 0. */
+  private copy(start: number, end: number, target: Buffer): void {
+    let k = this.pieceOf(start);
+    let at = (this.pieces[k] as Buffer).copy(target, 0, start - (this.offsets[k] as number), end - (this.offsets[k] as number));
+    while (at < end - start) at += (this.pieces[++k] as Buffer).copy(target, at, 0, end - start - at);
+  }
+
+  /** The whole body as one buffer; pieces are joined once and then dropped. */
+  bytes(): Buffer {
+    if (this.whole !== undefined) return this.whole.subarray(0, this.length);
+    if (this.pieces.length !== 1) {
+      const all = Buffer.concat(this.pieces, this.length);
+      this.pieces = [all];
+      this.offsets = [0];
+      this.cursor = 0;
+    }
+    return this.pieces[0] ?? Buffer.alloc(0);
+  }
+}
+
+/** UTF-8 text of a range; pure ASCII (the usual JSON) is copied as latin1, which is the same text and cheaper. */
+function utf8Text(b: Buffer, start: number, end: number): string {
+  return isAscii(b.subarray(start, end)) ? b.toString('latin1', start, end) : b.toString('utf8', start, end);
+}
+
+/** The whole body and, for a 200 answer when a sink factory was given, the sink it was fed to; rejects with got's error. */
+function readBody(stream: Request, sinkFactory: (() => BodySink) | undefined): Promise<{ status: number; headers: IncomingHttpHeaders; body: ReceivedBody; sink?: BodySink }> {
+  let makeSink = sinkFactory;
   return new Promise((resolve, reject) => {
     let status = 0;
     let headers: IncomingHttpHeaders = {};
-    let whole: Buffer | undefined;
-    let chunks: Buffer[] = [];
-    let length = 0;
+    let body = new ReceivedBody();
+    let sink: BodySink | undefined;
     stream.once('response', (response: { statusCode: number; headers: IncomingHttpHeaders }) => {
       status = response.statusCode;
       headers = response.headers;
-      const announced = Number(headers['content-length']);
       const encoding = headers['content-encoding'];
-      if ((encoding === undefined || encoding === 'identity') && Number.isSafeInteger(announced) && announced > 0) whole = Buffer.allocUnsafeSlow(announced);
+      if (encoding === undefined || encoding === 'identity') body = new ReceivedBody(Number(headers['content-length']));
+      if (status === 200 && makeSink !== undefined) sink = makeSink();
     });
-    stream.on('data', (chunk: Buffer) => {
-      if (whole !== undefined && length + chunk.length <= whole.length) {
-        chunk.copy(whole, length);
-      } else {
-        // More than announced (never from a well-behaved server): keep everything as chunks.
-        if (whole !== undefined) chunks.push(whole.subarray(0, length));
-        whole = undefined;
-        chunks.push(chunk);
-      }
-      length += chunk.length;
-    });
+    const onData = (piece: Buffer): void => {
+      body.append(piece);
+      sink?.write(piece, body);
+    };
+    stream.on('data', onData);
     stream.once('end', () => {
-      let all: Buffer;
-      if (whole !== undefined) all = whole.subarray(0, length);
-      else all = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
-      whole = undefined;
-      chunks = [];
-      resolve({ status, headers, bytes: all });
+      resolve(sink === undefined ? { status, headers, body } : { status, headers, body, sink });
+      // got's stream can outlive the answer (pooled connections), and with it these closures: let go
+      // of the body, the sink and the caller's factory (which may hold the previous sink).
+      // The settled promise holds the answer; reject keeps the promise reachable from the stream.
+      stream.off('data', onData);
+      stream.off('error', reject);
+      stream.on('error', ignoreLateError);
+      body = new ReceivedBody();
+      sink = undefined;
+      makeSink = undefined;
     });
     stream.once('error', reject);
   });
 }
+
+/** An error after the whole answer arrived changes nothing, but must not go unhandled. */
+function ignoreLateError(): void {}
 
 /** Copies method, path, target origin and the system error code; never the got error itself. */
 function wrapGotError(error: unknown, req: HttpRequest, url: URL): TransportError {

@@ -11,11 +11,12 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
 import { TransportError } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
-import { HttpTransport, type HttpResponse } from '../http/transport.js';
+import { HttpTransport, type BodySink, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl, type BaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from './auth.js';
 import { MarathonError } from './errors.js';
 import {
+  AppListReader,
   errorMessage,
   instanceKey,
   parseAppList,
@@ -104,11 +105,20 @@ export class MarathonClient implements AppsReader, TaskKiller {
   async listApps(options: ListAppsOptions = {}): Promise<MarathonApp[]> {
     const endpoint = '/v2/apps';
     const query = options.labelSelector === undefined || options.labelSelector === '' ? APPS_QUERY : `${APPS_QUERY}&label=${encodeURIComponent(options.labelSelector)}`;
-    return this.read(endpoint, query, (resp, ctx) => {
-      if (resp.status !== 200) throw httpError(resp, ctx);
-      if (resp.bytes !== undefined) return parseAppListBytes(resp.bytes, contentType(resp), { ...ctx, status: resp.status });
-      return parseAppList(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
-    }, true);
+    // One reader per 200 answer (a failover may see several); only the one that was fed is finished.
+    let reader: AppListReader | undefined;
+    const okBodySink = (): AppListReader => (reader = new AppListReader({ method: 'GET', endpoint }));
+    return this.read(
+      endpoint,
+      query,
+      (resp, ctx) => {
+        if (resp.status !== 200) throw httpError(resp, ctx);
+        if (reader !== undefined && resp.sink === reader && resp.received !== undefined) return reader.finish(resp.received, contentType(resp), { ...ctx, status: resp.status });
+        if (resp.bytes !== undefined) return parseAppListBytes(resp.bytes, contentType(resp), { ...ctx, status: resp.status });
+        return parseAppList(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+      },
+      okBodySink,
+    );
   }
 
   async getApp(appId: string): Promise<MarathonApp> {
@@ -224,7 +234,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
    * Connection failures, timeouts, 502/503/504 and no-leader pages move on to the next URL; any
    * other answer is handed to `handle`, which turns it into a value or a typed error.
    */
-  private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T, okBodyAsBytes = false): Promise<T> {
+  private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T, okBodySink?: () => BodySink): Promise<T> {
     const ctx: ParseContext = { method: 'GET', endpoint };
     let sawNoLeader = false;
     const failures: string[] = [];
@@ -237,7 +247,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
       for (const base of this.candidates()) {
         let resp: HttpResponse;
         try {
-          resp = await this.send(base, 'GET', endpoint, query, undefined, okBodyAsBytes);
+          resp = await this.send(base, 'GET', endpoint, query, undefined, okBodySink);
         } catch (e) {
           if (!(e instanceof TransportError)) throw e;
           failures.push(`${base.origin}: ${e.failure}`);
@@ -308,18 +318,18 @@ export class MarathonClient implements AppsReader, TaskKiller {
   }
 
   /** One HTTP exchange with auth; a 401 with a renewable credential is retried once with a fresh one (a 401 means nothing was done). */
-  private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodyAsBytes = false): Promise<HttpResponse> {
+  private async send(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodySink?: () => BodySink): Promise<HttpResponse> {
     // Writes go over a fresh connection so that "refused" reliably means "not sent" (see HttpRequest.fresh).
-    let resp = await this.sendOnce(base, method, endpoint, query, json, okBodyAsBytes);
+    let resp = await this.sendOnce(base, method, endpoint, query, json, okBodySink);
     if (resp.status === 401 && this.auth.renewable) {
       this.log.debug({ method, endpoint, target: base.origin }, 'Marathon answered 401; renewing the credential and retrying once');
       this.auth.invalidate();
-      resp = await this.sendOnce(base, method, endpoint, query, json, okBodyAsBytes);
+      resp = await this.sendOnce(base, method, endpoint, query, json, okBodySink);
     }
     return resp;
   }
 
-  private async sendOnce(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodyAsBytes = false): Promise<HttpResponse> {
+  private async sendOnce(base: BaseUrl, method: Method, endpoint: string, query: string, json?: unknown, okBodySink?: () => BodySink): Promise<HttpResponse> {
     const url = new URL(base.href + endpoint);
     url.search = query;
     const header = await this.auth.header();
@@ -330,7 +340,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
         url,
         ...(header === undefined ? {} : { headers: { authorization: header } }),
         ...(json === undefined ? {} : { json, fresh: true }),
-        ...(okBodyAsBytes ? { okBodyAsBytes } : {}),
+        ...(okBodySink === undefined ? {} : { okBodySink }),
         timeoutMs: this.options.timeoutMs,
       });
       const event: MarathonRequestEvent = { method, endpoint: metricEndpoint(endpoint), target: base.origin, status: resp.status, durationMs: resp.durationMs };
