@@ -26,7 +26,9 @@ export interface ParseContext {
   status?: number;
 }
 
-const TASK_STATES: ReadonlySet<string> = new Set<TaskState>([
+/** Each state as one shared string: a listing holds tens of thousands of tasks, each naming its state. */
+const TASK_STATES: ReadonlyMap<string, TaskState> = new Map(
+  ([
   'TASK_STAGING',
   'TASK_STARTING',
   'TASK_RUNNING',
@@ -41,7 +43,8 @@ const TASK_STATES: ReadonlySet<string> = new Set<TaskState>([
   'TASK_DROPPED',
   'TASK_UNKNOWN',
   'TASK_LOST',
-]);
+] as TaskState[]).map((state) => [state, state]),
+);
 
 function badResponse(ctx: ParseContext, problem: string): MarathonError {
   return new MarathonError(
@@ -465,10 +468,17 @@ function parseHealthCheck(r: PathReader, v: unknown): HealthCheck {
 /** The tasks of an array at the current position. */
 function parseTasks(r: PathReader, items: unknown[], appIdFallback: string | undefined): MarathonTask[] {
   const tasks = new Array<MarathonTask>(items.length);
+  let version: string | undefined;
   for (let i = 0; i < items.length; i++) {
     r.enter(i);
-    tasks[i] = parseTask(r, items[i], appIdFallback);
+    const task = parseTask(r, items[i], appIdFallback);
     r.leave();
+    // The tasks of an app mostly run one version: keep that string once.
+    if (task.version !== undefined) {
+      if (task.version === version) task.version = version;
+      else version = task.version;
+    }
+    tasks[i] = task;
   }
   return tasks;
 }
@@ -483,10 +493,14 @@ function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined)
     state = startedAt !== undefined ? 'TASK_RUNNING' : 'TASK_STAGING';
   } else {
     const s = r.string(o.state, 'state');
-    if (!TASK_STATES.has(s)) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
-    state = s as TaskState;
+    const known = TASK_STATES.get(s);
+    if (known === undefined) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
+    state = known;
   }
-  const appId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
+  // Equal strings are kept once (the app's id, the host): the normalised listing outlives the
+  // parse, and its size is what the garbage collector copies.
+  const ownAppId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
+  const appId = ownAppId === appIdFallback ? appIdFallback : ownAppId;
   const id = r.nonEmptyString(o.id, 'id');
   const host = r.string(o.host, 'host');
   const ports = r.numbers(o.ports, 'ports');
@@ -498,7 +512,8 @@ function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined)
     for (let i = 0; i < ipsIn.length; i++) {
       const a = r.object(ipsIn[i], i);
       r.enter(i);
-      ipAddresses[i] = { ipAddress: r.string(a.ipAddress, 'ipAddress'), protocol: r.string(a.protocol, 'protocol') };
+      const ipAddress = r.string(a.ipAddress, 'ipAddress');
+      ipAddresses[i] = { ipAddress: ipAddress === host ? host : ipAddress, protocol: r.string(a.protocol, 'protocol') };
       r.leave();
     }
     r.leave();
