@@ -8,9 +8,9 @@
 import { pino, type Logger } from 'pino';
 import type { AppsReader, TaskKiller } from '../chaos/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
-import type { Random } from '../platform/random.js';
 import { TransportError } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
+import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
 import { HttpTransport, type BodySink, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl, type BaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from './auth.js';
@@ -30,35 +30,14 @@ import {
 } from './parse.js';
 import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './types.js';
 
-/** One HTTP exchange, for metrics. `target` is `scheme://host:port` without credentials. */
-export interface MarathonRequestEvent {
-  method: string;
-  endpoint: string;
-  target: string;
-  status?: number;
-  durationMs: number;
-  /** Error code when no HTTP answer arrived (E_HTTP_REFUSED, E_HTTP_TIMEOUT, …). */
-  error?: string;
-}
+/** One HTTP exchange with Marathon, for metrics. */
+export type MarathonRequestEvent = RequestEvent;
 
-export interface MarathonClientOptions {
+export interface MarathonClientOptions extends HttpClientOptions {
   /** One or more Marathon base URLs (HA). `user:pass@` in a URL is used as basic auth when `auth` is not given. */
   urls: readonly string[];
-  auth?: AuthProvider;
-  /** Per-request timeout (got `timeout.request`). */
-  timeoutMs: number;
-  /** Extra rounds over all URLs for reads, with backoff in between. Kills are never retried. */
-  retries: number;
-  caFile?: string;
-  clock?: Clock;
-  /** Jitter for read backoff; none when absent. */
-  random?: Random;
-  logger?: Logger;
-  onRequest?: (event: MarathonRequestEvent) => void;
-  backoff?: { baseMs: number; maxMs: number };
   /** How recent an answer through the leader must be for a kill to go to that URL without a fresh probe (default 30 s). */
   leaderFreshMs?: number;
-  transport?: HttpTransport;
 }
 
 const APPS_QUERY = ['embed=apps.tasks', 'embed=apps.counts', 'embed=apps.deployments', 'embed=apps.lastTaskFailure'].join('&');

@@ -5,9 +5,9 @@
 import { pino, type Logger } from 'pino';
 import type { AgentsReader } from '../chaos/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
-import type { Random } from '../platform/random.js';
 import { TransportError } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
+import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
 import { HttpTransport, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from '../marathon/auth.js';
@@ -16,28 +16,11 @@ import { MesosError } from './errors.js';
 import { parseAgents, parseMesosBody } from './parse.js';
 import type { MesosAgent } from './types.js';
 
-export interface MesosRequestEvent {
-  method: string;
-  endpoint: string;
-  target: string;
-  status?: number;
-  durationMs: number;
-  error?: string;
-}
+export type MesosRequestEvent = RequestEvent;
 
-export interface MesosClientOptions {
+export interface MesosClientOptions extends HttpClientOptions {
   /** Mesos master base URL, e.g. `http://master:5050` or `https://<cluster>/mesos` on DC/OS. */
   url: string;
-  auth?: AuthProvider;
-  timeoutMs: number;
-  retries: number;
-  caFile?: string;
-  clock?: Clock;
-  random?: Random;
-  logger?: Logger;
-  onRequest?: (event: MesosRequestEvent) => void;
-  backoff?: { baseMs: number; maxMs: number };
-  transport?: HttpTransport;
 }
 
 /** A non-leading master redirects to the leader; more hops than this means masters disagree. */

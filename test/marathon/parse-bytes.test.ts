@@ -1,33 +1,11 @@
 import assert from 'node:assert/strict';
 import { objectArrayRanges } from '../../src/http/json.js';
 import { parseAppList, parseAppListBytes, parseBody } from '../../src/marathon/parse.js';
+import { app, ctx, outcome } from './listing-helpers.js';
 
 // parseAppListBytes parses a listing app by app from the body bytes; whatever the body, it must
 // answer exactly what parseBody + parseAppList answer for the whole text (value or error message).
 
-const ctx = { method: 'GET', endpoint: '/v2/apps', status: 200 };
-
-function app(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    instances: 1,
-    labels: { team: 'x' },
-    tasksStaged: 0,
-    tasksRunning: 1,
-    tasksHealthy: 0,
-    tasksUnhealthy: 0,
-    tasks: [{ id: `${id.slice(1)}.t1`, appId: id, host: 'h', state: 'TASK_RUNNING', ports: [1] }],
-    ...extra,
-  };
-}
-
-function outcome(f: () => unknown): { value?: unknown; error?: string } {
-  try {
-    return { value: f() };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
 
 function sameAsWholeText(text: string, contentType = 'application/json'): void {
   const whole = outcome(() => parseAppList(parseBody(text, contentType, ctx), ctx));

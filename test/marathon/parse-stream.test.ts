@@ -5,34 +5,12 @@ import { MarathonClient } from '../../src/marathon/client.js';
 import { AppListReader, parseAppList, parseAppListBytes, parseBody } from '../../src/marathon/parse.js';
 import { seededRandom } from '../../src/platform/random.js';
 import { ServerPool } from '../helpers/http-server.js';
+import { app, ctx, outcome } from './listing-helpers.js';
 
 // The listing is parsed while it arrives (AppListReader fed piece by piece). Whatever the body and
 // however it is cut into pieces, the answer must be exactly parseAppListBytes' over the whole body,
 // which is exactly the whole-text parse's (parse-bytes.test.ts).
 
-const ctx = { method: 'GET', endpoint: '/v2/apps', status: 200 };
-
-function app(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    instances: 1,
-    labels: { team: 'x' },
-    tasksStaged: 0,
-    tasksRunning: 1,
-    tasksHealthy: 0,
-    tasksUnhealthy: 0,
-    tasks: [{ id: `${id.slice(1)}.t1`, appId: id, host: 'h', state: 'TASK_RUNNING', ports: [1] }],
-    ...extra,
-  };
-}
-
-function outcome(f: () => unknown): { value?: unknown; error?: string } {
-  try {
-    return { value: f() };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
 
 const tricky = app('/tricky', { labels: { 'a"b': '}{][', back: 'end\\', quote: '\\"}', uni: 'grüße ✓ 🐒', fake: ',{"id":"/x', esc: '\u0000\n' } });
 
