@@ -69,7 +69,9 @@ export function parseBody(text: string, contentType: string | undefined, ctx: Pa
 
 // Validation builds no path strings on the way (a 50,000-task listing has over a million fields):
 // PathReader keeps the position as a stack of keys and indexes and spells it out only on failure.
-// The normalised objects are fresh, compact copies; the parsed tree is dropped after the listing.
+// The normalised objects are fresh, compact copies, except the tasks of the listing's byte paths
+// (parseAppListBytes, AppListReader): those parsed them and nobody else holds them, so each task
+// JSON.parse made is fixed up in place and kept — a 50,000-task listing is allocated once, not twice.
 
 /** `GET /v2/apps` → `{"apps": [App…]}`. */
 export function parseAppList(body: unknown, ctx: ParseContext): MarathonApp[] {
@@ -99,6 +101,7 @@ export function parseAppListBytes(bytes: Buffer, contentType: string | undefined
   const { starts, ends } = ranges;
   const r = reader(ctx);
   const apps = new Array<MarathonApp>(starts.length);
+  const shared = new Map<string, string>();
   r.enter('apps');
   let i = 0;
   try {
@@ -110,7 +113,7 @@ export function parseAppListBytes(bytes: Buffer, contentType: string | undefined
         return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
       }
       r.enter(i);
-      apps[i] = parseApp(r, app);
+      apps[i] = parseApp(r, app, shared);
       r.leave();
     }
   } catch (e) {
@@ -155,6 +158,7 @@ const BATCH_BYTES = 64 * 1024;
  */
 export class AppListReader implements BodySink {
   private readonly apps: MarathonApp[] = [];
+  private readonly shared = new Map<string, string>();
   private readonly r: PathReader;
   private readonly scanner = new ObjectArrayScanner('apps', (start, end) => this.element(start, end));
   private body: ReceivedBody | undefined;
@@ -216,7 +220,7 @@ export class AppListReader implements BodySink {
     if (typeof app !== 'object' || app === null || Array.isArray(app)) throw new Error('not an object');
     const r = this.r;
     r.enter(this.apps.length);
-    this.apps.push(parseApp(r, app));
+    this.apps.push(parseApp(r, app, this.shared));
     r.leave();
   }
 
@@ -306,7 +310,12 @@ export function errorMessage(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Each parser below reads the value at the reader's current position and leaves the position as it found it.
 
-function parseApp(r: PathReader, v: unknown): MarathonApp {
+/**
+ * `shared` is given when the value was parsed here and nobody else holds it (the listing's byte
+ * paths): its tasks are then validated and fixed up in place instead of copied (parseTaskInPlace),
+ * and their agent names kept once in `shared`.
+ */
+function parseApp(r: PathReader, v: unknown, shared?: Map<string, string>): MarathonApp {
   const o = r.object(v);
   const id = r.nonEmptyString(o.id, 'id');
   const instances = r.count(o.instances, 'instances');
@@ -355,7 +364,7 @@ function parseApp(r: PathReader, v: unknown): MarathonApp {
   let tasks: MarathonTask[] = [];
   if (tasksIn.length > 0) {
     r.enter('tasks');
-    tasks = parseTasks(r, tasksIn, id);
+    tasks = shared !== undefined ? parseTasksInPlace(r, tasksIn, id, shared) : parseTasks(r, tasksIn, id);
     r.leave();
   }
   const app: MarathonApp = {
@@ -553,6 +562,175 @@ function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined)
   const role = r.optString(o.role, 'role');
   if (role !== undefined) task.role = role;
   return task;
+}
+
+/**
+ * parseTasks over tasks that may be changed: each task object JSON.parse made becomes the
+ * normalised task itself (same keys and values as parseTask's copy, errors in the same order), so a
+ * 50,000-task listing allocates its tasks once, not twice.
+ */
+function parseTasksInPlace(r: PathReader, items: unknown[], appIdFallback: string, shared: Map<string, string>): MarathonTask[] {
+  let version: string | undefined;
+  for (let i = 0; i < items.length; i++) {
+    r.enter(i);
+    const task = parseTaskInPlace(r, items[i], appIdFallback, shared);
+    r.leave();
+    if (task.version !== undefined) {
+      if (task.version === version) task.version = version;
+      else version = task.version;
+    }
+  }
+  return items as MarathonTask[];
+}
+
+/** The keys a normalised task may have; any other key of a parsed task is deleted. */
+const TASK_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'appId',
+  'host',
+  'state',
+  'ports',
+  'servicePorts',
+  'ipAddresses',
+  'healthCheckResults',
+  'localVolumes',
+  'slaveId',
+  'stagedAt',
+  'startedAt',
+  'version',
+  'region',
+  'zone',
+  'role',
+]);
+/** How many of TASK_KEYS every normalised task has (id … localVolumes). */
+const TASK_REQUIRED_KEYS = 9;
+
+function parseTaskInPlace(r: PathReader, v: unknown, appIdFallback: string, shared: Map<string, string>): MarathonTask {
+  const o = r.object(v);
+  const stagedAt = r.optString(o.stagedAt, 'stagedAt');
+  const startedAt = r.optString(o.startedAt, 'startedAt');
+  let state: TaskState;
+  if (o.state === undefined || o.state === null) {
+    state = startedAt !== undefined ? 'TASK_RUNNING' : 'TASK_STAGING';
+  } else {
+    const s = r.string(o.state, 'state');
+    const known = TASK_STATES.get(s);
+    if (known === undefined) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
+    state = known;
+  }
+  const ownAppId = o.appId === undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
+  const appId = ownAppId === appIdFallback ? appIdFallback : ownAppId;
+  r.nonEmptyString(o.id, 'id');
+  const host = once(shared, r.string(o.host, 'host'));
+  const ports = r.numbers(o.ports, 'ports');
+  const servicePorts = r.numbers(o.servicePorts, 'servicePorts');
+  const ipAddresses = r.optArray(o.ipAddresses, 'ipAddresses');
+  if (ipAddresses.length > 0) {
+    r.enter('ipAddresses');
+    for (let i = 0; i < ipAddresses.length; i++) {
+      const a = r.object(ipAddresses[i], i);
+      r.enter(i);
+      const ipAddress = r.string(a.ipAddress, 'ipAddress');
+      r.string(a.protocol, 'protocol');
+      if (ipAddress === host) a.ipAddress = host;
+      if (ownKeyCount(a) !== 2) keepOnly(a, IP_ADDRESS_KEYS);
+      r.leave();
+    }
+    r.leave();
+  }
+  const healthCheckResults = r.optArray(o.healthCheckResults, 'healthCheckResults');
+  if (healthCheckResults.length > 0) {
+    r.enter('healthCheckResults');
+    for (let i = 0; i < healthCheckResults.length; i++) {
+      r.enter(i);
+      healthResultInPlace(r, healthCheckResults[i]);
+      r.leave();
+    }
+    r.leave();
+  }
+  const localVolumes = r.optArray(o.localVolumes, 'localVolumes');
+  const slaveId = r.optString(o.slaveId, 'slaveId');
+  const version = r.optString(o.version, 'version');
+  const region = r.optString(o.region, 'region');
+  const zone = r.optString(o.zone, 'zone');
+  const role = r.optString(o.role, 'role');
+  // Assigning a key the object already has keeps its shape; only absent ones are added. The
+  // shared strings replace equal ones (an equal string is not the same string).
+  o.appId = appId;
+  o.state = state;
+  o.host = host;
+  // A cluster has far fewer agents than tasks: each agent's id is kept once.
+  if (slaveId !== undefined) o.slaveId = once(shared, slaveId);
+  if (o.ports !== ports) o.ports = ports;
+  if (o.servicePorts !== servicePorts) o.servicePorts = servicePorts;
+  if (o.ipAddresses !== ipAddresses) o.ipAddresses = ipAddresses;
+  if (o.healthCheckResults !== healthCheckResults) o.healthCheckResults = healthCheckResults;
+  if (o.localVolumes !== localVolumes) o.localVolumes = localVolumes;
+  let expected = TASK_REQUIRED_KEYS;
+  expected += present(o, 'slaveId', slaveId) + present(o, 'stagedAt', stagedAt) + present(o, 'startedAt', startedAt) + present(o, 'version', version);
+  expected += present(o, 'region', region) + present(o, 'zone', zone) + present(o, 'role', role);
+  if (ownKeyCount(o) !== expected) keepOnly(o, TASK_KEYS);
+  return o as unknown as MarathonTask;
+}
+
+/** The string equal to `s` seen first in this listing. */
+function once(shared: Map<string, string>, s: string): string {
+  const seen = shared.get(s);
+  if (seen !== undefined) return seen;
+  shared.set(s, s);
+  return s;
+}
+
+/** 1 when an optional field has a value; a null one is deleted, as the copy would leave it out. */
+function present(o: JsonObject, field: string, value: string | undefined): number {
+  if (value !== undefined) return 1;
+  if (o[field] === null) delete o[field];
+  return 0;
+}
+
+function ownKeyCount(o: JsonObject): number {
+  return Object.keys(o).length;
+}
+
+/** Deletes the keys a normalised object does not have (rare: Marathon versions add fields). */
+function keepOnly(o: JsonObject, keys: ReadonlySet<string>): void {
+  for (const k of Object.keys(o)) if (!keys.has(k)) delete o[k];
+}
+
+const IP_ADDRESS_KEYS: ReadonlySet<string> = new Set(['ipAddress', 'protocol']);
+const HEALTH_RESULT_KEYS: ReadonlySet<string> = new Set(['alive', 'consecutiveFailures', 'firstSuccess', 'lastSuccess', 'lastFailure', 'lastFailureCause', 'taskId', 'instanceId']);
+
+/** parseHealthResult on the parsed object itself. */
+function healthResultInPlace(r: PathReader, v: unknown): void {
+  const o = r.object(v);
+  r.boolean(o.alive, 'alive');
+  const consecutiveFailures = r.optNumber(o.consecutiveFailures, 'consecutiveFailures') ?? 0;
+  let expected = 2;
+  expected += nullableStringInPlace(r, o, 'firstSuccess');
+  expected += nullableStringInPlace(r, o, 'lastSuccess');
+  expected += nullableStringInPlace(r, o, 'lastFailure');
+  expected += nullableStringInPlace(r, o, 'lastFailureCause');
+  const taskId = r.optString(o.taskId, 'taskId');
+  const instanceId = r.optString(o.instanceId, 'instanceId');
+  if (o.consecutiveFailures !== consecutiveFailures) o.consecutiveFailures = consecutiveFailures;
+  expected += present(o, 'taskId', taskId);
+  const effective = instanceId ?? taskId;
+  if (effective !== undefined) {
+    if (o.instanceId !== effective) o.instanceId = effective;
+    expected++;
+  } else if (o.instanceId === null) {
+    delete o.instanceId;
+  }
+  if (ownKeyCount(o) !== expected) keepOnly(o, HEALTH_RESULT_KEYS);
+}
+
+/** 1 when the field is kept (a string or null), 0 when absent. */
+function nullableStringInPlace(r: PathReader, o: JsonObject, field: string): number {
+  const v = o[field];
+  if (v === null) return 1;
+  if (v === undefined) return 0;
+  r.string(v, field);
+  return 1;
 }
 
 function parseHealthResult(r: PathReader, v: unknown): HealthCheckResult {
