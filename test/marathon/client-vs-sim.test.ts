@@ -4,35 +4,19 @@ import { MarathonError, type MarathonErrorCode } from '../../src/marathon/errors
 import { instanceKey } from '../../src/marathon/parse.js';
 import { MesosClient, resolveMesosUrl } from '../../src/mesos/client.js';
 import { joinTasksToAgents } from '../../src/mesos/join.js';
-import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
+import { startSimulator, type RunningSim, type Scenario } from '../../src/sim/index.js';
+import { appsOf, scenarioWith } from '../sim/helpers.js';
 import { refusedUrl } from '../helpers/http-server.js';
 
-/** Three agents in three racks; an opted-in app with health checks and a plain one. Fast timings. */
-function scenario(): ReturnType<typeof parseScenario> {
-  return parseScenario(
-    {
-      seed: 'client-vs-sim',
-      marathon: { instances: 3 },
-      mesos: { standbyMasters: 1 },
-      timings: { killGraceMs: 50, relaunchDelayMs: 50, stagingMs: 50, startingMs: 50, healthyAfterMs: 50 },
-      agents: [
-        { hostname: '10.0.0.1', attributes: { rack: 'r1', level: 10, slots: '[0-3]', tags: '{gpu,fast}' }, region: 'eu-1', zone: 'eu-1a' },
-        { hostname: '10.0.0.2', attributes: { rack: 'r2', level: 20 }, region: 'eu-1', zone: 'eu-1b' },
-        { hostname: '10.0.0.3', attributes: { rack: 'r3', level: 30 }, region: 'eu-1', zone: 'eu-1c' },
-      ],
-      apps: [
-        {
-          id: '/shop/cart',
-          instances: 2,
-          cmd: './cart',
-          labels: { 'monkey.enabled': 'true', tier: 'web' },
-          healthChecks: [{ protocol: 'MESOS_HTTP', path: '/health', gracePeriodSeconds: 60, intervalSeconds: 10, maxConsecutiveFailures: 3 }],
-        },
-        { id: '/plain', instances: 1, labels: { tier: 'db' } },
-      ],
-    },
-    'client-vs-sim',
-  );
+/** The simulator tests' small cluster (3 agents in 3 racks, /shop/cart with health checks, /plain), in HA, with fast timings. */
+function scenario(): Scenario {
+  return scenarioWith((raw) => {
+    raw.seed = 'client-vs-sim';
+    raw.marathon = { instances: 3 };
+    raw.mesos = { standbyMasters: 1 };
+    raw.timings = { killGraceMs: 50, relaunchDelayMs: 50, stagingMs: 50, startingMs: 50, healthyAfterMs: 50 };
+    for (const app of appsOf(raw)) delete app.constraints;
+  });
 }
 
 async function rejectsWith(p: Promise<unknown>, code: MarathonErrorCode): Promise<void> {
