@@ -9,8 +9,6 @@ import type { BodySink, ReceivedBody } from '../http/transport.js';
 import { MarathonError } from './errors.js';
 import type {
   HealthCheck,
-  HealthCheckResult,
-  IpAddress,
   MarathonApp,
   MarathonInfo,
   MarathonTask,
@@ -69,9 +67,10 @@ export function parseBody(text: string, contentType: string | undefined, ctx: Pa
 
 // Validation builds no path strings on the way (a 50,000-task listing has over a million fields):
 // PathReader keeps the position as a stack of keys and indexes and spells it out only on failure.
-// The normalised objects are fresh, compact copies, except the tasks of the listing's byte paths
-// (parseAppListBytes, AppListReader): those parsed them and nobody else holds them, so each task
-// JSON.parse made is fixed up in place and kept — a 50,000-task listing is allocated once, not twice.
+// The normalised objects are fresh, compact copies, except the tasks: there is one task normaliser,
+// which fixes each task up in place. The listing's byte paths (parseAppListBytes, AppListReader)
+// parsed their tasks and nobody else holds them, so each task JSON.parse made is kept — a
+// 50,000-task listing is allocated once, not twice; other callers copy the tasks first.
 
 /** `GET /v2/apps` → `{"apps": [App…]}`. */
 export function parseAppList(body: unknown, ctx: ParseContext): MarathonApp[] {
@@ -268,7 +267,8 @@ export function parseTaskList(body: unknown, ctx: ParseContext, appId?: string):
   const r = reader(ctx);
   const items = r.array(r.object(body).tasks, 'tasks');
   r.enter('tasks');
-  return parseTasks(r, items, appId);
+  // The body is the caller's: its tasks are copied before they are fixed up in place.
+  return parseTasks(r, copyJson(items) as unknown[], appId, new Map());
 }
 
 /** `GET /v2/info`. */
@@ -312,8 +312,8 @@ export function errorMessage(text: string): string | undefined {
 
 /**
  * `shared` is given when the value was parsed here and nobody else holds it (the listing's byte
- * paths): its tasks are then validated and fixed up in place instead of copied (parseTaskInPlace),
- * and their agent names kept once in `shared`.
+ * paths): its tasks are then validated and fixed up in place as they are (parseTasks), and their
+ * agent names kept once in `shared` across the listing; otherwise the tasks are copied first.
  */
 function parseApp(r: PathReader, v: unknown, shared?: Map<string, string>): MarathonApp {
   const o = r.object(v);
@@ -364,7 +364,8 @@ function parseApp(r: PathReader, v: unknown, shared?: Map<string, string>): Mara
   let tasks: MarathonTask[] = [];
   if (tasksIn.length > 0) {
     r.enter('tasks');
-    tasks = shared !== undefined ? parseTasksInPlace(r, tasksIn, id, shared) : parseTasks(r, tasksIn, id);
+    // A value that is not ours is copied first: the task parsers fix tasks up in place.
+    tasks = shared !== undefined ? parseTasks(r, tasksIn, id, shared) : parseTasks(r, copyJson(tasksIn) as unknown[], id, new Map());
     r.leave();
   }
   const app: MarathonApp = {
@@ -474,107 +475,20 @@ function parseHealthCheck(r: PathReader, v: unknown): HealthCheck {
   return hc;
 }
 
-/** The tasks of an array at the current position. */
-function parseTasks(r: PathReader, items: unknown[], appIdFallback: string | undefined): MarathonTask[] {
-  const tasks = new Array<MarathonTask>(items.length);
+/**
+ * The tasks of an array at the current position, validated and fixed up in place: each task object
+ * becomes the normalised task itself (defaults, derived state, instanceId from taskId, nulls and
+ * unknown keys deleted), so a 50,000-task listing allocates its tasks once, not twice. Callers
+ * whose input is not theirs pass a copy (copyJson). Equal host and agent-id strings are kept once
+ * in `shared`.
+ */
+function parseTasks(r: PathReader, items: unknown[], appIdFallback: string | undefined, shared: Map<string, string>): MarathonTask[] {
   let version: string | undefined;
   for (let i = 0; i < items.length; i++) {
     r.enter(i);
-    const task = parseTask(r, items[i], appIdFallback);
+    const task = parseTask(r, items[i], appIdFallback, shared);
     r.leave();
     // The tasks of an app mostly run one version: keep that string once.
-    if (task.version !== undefined) {
-      if (task.version === version) task.version = version;
-      else version = task.version;
-    }
-    tasks[i] = task;
-  }
-  return tasks;
-}
-
-function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined): MarathonTask {
-  const o = r.object(v);
-  const stagedAt = r.optString(o.stagedAt, 'stagedAt');
-  const startedAt = r.optString(o.startedAt, 'startedAt');
-  let state: TaskState;
-  if (o.state === undefined || o.state === null) {
-    // Pre-0.8 Marathon had no state: a task that started is running, one that did not is staging.
-    state = startedAt !== undefined ? 'TASK_RUNNING' : 'TASK_STAGING';
-  } else {
-    const s = r.string(o.state, 'state');
-    const known = TASK_STATES.get(s);
-    if (known === undefined) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
-    state = known;
-  }
-  // Equal strings are kept once (the app's id, the host): the normalised listing outlives the
-  // parse, and its size is what the garbage collector copies.
-  const ownAppId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
-  const appId = ownAppId === appIdFallback ? appIdFallback : ownAppId;
-  const id = r.nonEmptyString(o.id, 'id');
-  const host = r.string(o.host, 'host');
-  const ports = r.numbers(o.ports, 'ports');
-  const servicePorts = r.numbers(o.servicePorts, 'servicePorts');
-  const ipsIn = r.optArray(o.ipAddresses, 'ipAddresses');
-  const ipAddresses = new Array<IpAddress>(ipsIn.length);
-  if (ipsIn.length > 0) {
-    r.enter('ipAddresses');
-    for (let i = 0; i < ipsIn.length; i++) {
-      const a = r.object(ipsIn[i], i);
-      r.enter(i);
-      const ipAddress = r.string(a.ipAddress, 'ipAddress');
-      ipAddresses[i] = { ipAddress: ipAddress === host ? host : ipAddress, protocol: r.string(a.protocol, 'protocol') };
-      r.leave();
-    }
-    r.leave();
-  }
-  const resultsIn = r.optArray(o.healthCheckResults, 'healthCheckResults');
-  const healthCheckResults = new Array<HealthCheckResult>(resultsIn.length);
-  if (resultsIn.length > 0) {
-    r.enter('healthCheckResults');
-    for (let i = 0; i < resultsIn.length; i++) {
-      r.enter(i);
-      healthCheckResults[i] = parseHealthResult(r, resultsIn[i]);
-      r.leave();
-    }
-    r.leave();
-  }
-  const task: MarathonTask = {
-    id,
-    appId,
-    host,
-    state,
-    ports,
-    servicePorts,
-    ipAddresses,
-    healthCheckResults,
-    localVolumes: r.optArray(o.localVolumes, 'localVolumes'),
-  };
-  const slaveId = r.optString(o.slaveId, 'slaveId');
-  if (slaveId !== undefined) task.slaveId = slaveId;
-  if (stagedAt !== undefined) task.stagedAt = stagedAt;
-  if (startedAt !== undefined) task.startedAt = startedAt;
-  const version = r.optString(o.version, 'version');
-  if (version !== undefined) task.version = version;
-  const region = r.optString(o.region, 'region');
-  if (region !== undefined) task.region = region;
-  const zone = r.optString(o.zone, 'zone');
-  if (zone !== undefined) task.zone = zone;
-  const role = r.optString(o.role, 'role');
-  if (role !== undefined) task.role = role;
-  return task;
-}
-
-/**
- * parseTasks over tasks that may be changed: each task object JSON.parse made becomes the
- * normalised task itself (same keys and values as parseTask's copy, errors in the same order), so a
- * 50,000-task listing allocates its tasks once, not twice.
- */
-function parseTasksInPlace(r: PathReader, items: unknown[], appIdFallback: string, shared: Map<string, string>): MarathonTask[] {
-  let version: string | undefined;
-  for (let i = 0; i < items.length; i++) {
-    r.enter(i);
-    const task = parseTaskInPlace(r, items[i], appIdFallback, shared);
-    r.leave();
     if (task.version !== undefined) {
       if (task.version === version) task.version = version;
       else version = task.version;
@@ -605,12 +519,13 @@ const TASK_KEYS: ReadonlySet<string> = new Set([
 /** How many of TASK_KEYS every normalised task has (id … localVolumes). */
 const TASK_REQUIRED_KEYS = 9;
 
-function parseTaskInPlace(r: PathReader, v: unknown, appIdFallback: string, shared: Map<string, string>): MarathonTask {
+function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined, shared: Map<string, string>): MarathonTask {
   const o = r.object(v);
   const stagedAt = r.optString(o.stagedAt, 'stagedAt');
   const startedAt = r.optString(o.startedAt, 'startedAt');
   let state: TaskState;
   if (o.state === undefined || o.state === null) {
+    // Pre-0.8 Marathon had no state: a task that started is running, one that did not is staging.
     state = startedAt !== undefined ? 'TASK_RUNNING' : 'TASK_STAGING';
   } else {
     const s = r.string(o.state, 'state');
@@ -618,7 +533,9 @@ function parseTaskInPlace(r: PathReader, v: unknown, appIdFallback: string, shar
     if (known === undefined) r.fail('state', `expected a Mesos task state (TASK_RUNNING, TASK_STAGING, …), got ${describeValue(s)}`);
     state = known;
   }
-  const ownAppId = o.appId === undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
+  // Equal strings are kept once (the app's id, the host): the normalised listing outlives the
+  // parse, and its size is what the garbage collector copies.
+  const ownAppId = o.appId === undefined && appIdFallback !== undefined ? appIdFallback : r.nonEmptyString(o.appId, 'appId');
   const appId = ownAppId === appIdFallback ? appIdFallback : ownAppId;
   r.nonEmptyString(o.id, 'id');
   const host = once(shared, r.string(o.host, 'host'));
@@ -643,7 +560,7 @@ function parseTaskInPlace(r: PathReader, v: unknown, appIdFallback: string, shar
     r.enter('healthCheckResults');
     for (let i = 0; i < healthCheckResults.length; i++) {
       r.enter(i);
-      healthResultInPlace(r, healthCheckResults[i]);
+      parseHealthResult(r, healthCheckResults[i]);
       r.leave();
     }
     r.leave();
@@ -673,6 +590,19 @@ function parseTaskInPlace(r: PathReader, v: unknown, appIdFallback: string, shar
   return o as unknown as MarathonTask;
 }
 
+/**
+ * A deep copy of a JSON value, for parsers that fix values up in place but were handed one that
+ * is the caller's. Keys whose value is undefined are left out, as JSON would: the parsers read
+ * them as absent anyway. Object.fromEntries defines keys, so an own `__proto__` stays a key.
+ */
+function copyJson(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyJson);
+  const entries: [string, unknown][] = [];
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) entries.push([k, copyJson(x)]);
+  return Object.fromEntries(entries);
+}
+
 /** The string equal to `s` seen first in this listing. */
 function once(shared: Map<string, string>, s: string): string {
   const seen = shared.get(s);
@@ -681,7 +611,7 @@ function once(shared: Map<string, string>, s: string): string {
   return s;
 }
 
-/** 1 when an optional field has a value; a null one is deleted, as the copy would leave it out. */
+/** 1 when an optional field has a value; a null one is deleted, as the normalised types leave it out. */
 function present(o: JsonObject, field: string, value: string | undefined): number {
   if (value !== undefined) return 1;
   if (o[field] === null) delete o[field];
@@ -700,20 +630,21 @@ function keepOnly(o: JsonObject, keys: ReadonlySet<string>): void {
 const IP_ADDRESS_KEYS: ReadonlySet<string> = new Set(['ipAddress', 'protocol']);
 const HEALTH_RESULT_KEYS: ReadonlySet<string> = new Set(['alive', 'consecutiveFailures', 'firstSuccess', 'lastSuccess', 'lastFailure', 'lastFailureCause', 'taskId', 'instanceId']);
 
-/** parseHealthResult on the parsed object itself. */
-function healthResultInPlace(r: PathReader, v: unknown): void {
+/** A health check result at the current position, validated and fixed up in place (as parseTask). */
+function parseHealthResult(r: PathReader, v: unknown): void {
   const o = r.object(v);
   r.boolean(o.alive, 'alive');
   const consecutiveFailures = r.optNumber(o.consecutiveFailures, 'consecutiveFailures') ?? 0;
   let expected = 2;
-  expected += nullableStringInPlace(r, o, 'firstSuccess');
-  expected += nullableStringInPlace(r, o, 'lastSuccess');
-  expected += nullableStringInPlace(r, o, 'lastFailure');
-  expected += nullableStringInPlace(r, o, 'lastFailureCause');
+  expected += nullableString(r, o, 'firstSuccess');
+  expected += nullableString(r, o, 'lastSuccess');
+  expected += nullableString(r, o, 'lastFailure');
+  expected += nullableString(r, o, 'lastFailureCause');
   const taskId = r.optString(o.taskId, 'taskId');
   const instanceId = r.optString(o.instanceId, 'instanceId');
   if (o.consecutiveFailures !== consecutiveFailures) o.consecutiveFailures = consecutiveFailures;
   expected += present(o, 'taskId', taskId);
+  // Marathon <1.4 names the (task == instance) id `taskId`; downstream code only reads instanceId.
   const effective = instanceId ?? taskId;
   if (effective !== undefined) {
     if (o.instanceId !== effective) o.instanceId = effective;
@@ -725,36 +656,12 @@ function healthResultInPlace(r: PathReader, v: unknown): void {
 }
 
 /** 1 when the field is kept (a string or null), 0 when absent. */
-function nullableStringInPlace(r: PathReader, o: JsonObject, field: string): number {
+function nullableString(r: PathReader, o: JsonObject, field: string): number {
   const v = o[field];
   if (v === null) return 1;
   if (v === undefined) return 0;
   r.string(v, field);
   return 1;
-}
-
-function parseHealthResult(r: PathReader, v: unknown): HealthCheckResult {
-  const o = r.object(v);
-  const result: HealthCheckResult = {
-    alive: r.boolean(o.alive, 'alive'),
-    consecutiveFailures: r.optNumber(o.consecutiveFailures, 'consecutiveFailures') ?? 0,
-  };
-  setNullableString(r, result, 'firstSuccess', o.firstSuccess);
-  setNullableString(r, result, 'lastSuccess', o.lastSuccess);
-  setNullableString(r, result, 'lastFailure', o.lastFailure);
-  setNullableString(r, result, 'lastFailureCause', o.lastFailureCause);
-  const taskId = r.optString(o.taskId, 'taskId');
-  const instanceId = r.optString(o.instanceId, 'instanceId');
-  if (taskId !== undefined) result.taskId = taskId;
-  // Marathon <1.4 names the (task == instance) id `taskId`; downstream code only reads instanceId.
-  const effective = instanceId ?? taskId;
-  if (effective !== undefined) result.instanceId = effective;
-  return result;
-}
-
-function setNullableString(r: PathReader, result: HealthCheckResult, field: 'firstSuccess' | 'lastSuccess' | 'lastFailure' | 'lastFailureCause', v: unknown): void {
-  if (v === null) result[field] = null;
-  else if (v !== undefined) result[field] = r.string(v, field);
 }
 
 function parseTaskFailure(r: PathReader, v: unknown): TaskFailure {
