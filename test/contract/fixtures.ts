@@ -7,6 +7,11 @@ import { fileURLToPath } from 'node:url';
  * from this file so a checkout at another depth (or a worktree) still finds them.
  */
 export function marathonFixturesDir(): string {
+  const configured = process.env.MARATHON_FIXTURES_DIR;
+  if (configured !== undefined && configured !== '') {
+    if (existsSync(join(configured, 'SOURCES.md'))) return resolve(configured);
+    throw new Error(`MARATHON_FIXTURES_DIR=${configured} holds no SOURCES.md: point it at shared/fixtures/marathon`);
+  }
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     for (const candidate of [join(dir, 'shared', 'fixtures', 'marathon'), join(dir, '..', 'shared', 'fixtures', 'marathon')]) {
@@ -14,7 +19,11 @@ export function marathonFixturesDir(): string {
     }
     dir = dirname(dir);
   }
-  throw new Error('shared/fixtures/marathon not found next to the repository');
+  // No silent skip: the contract tests are part of the suite.
+  throw new Error(
+    'shared/fixtures/marathon (Marathon\'s published payloads for the contract tests) was not found next to the repository: ' +
+      'clone the repository beside shared/ (as CI does) or set MARATHON_FIXTURES_DIR=/path/to/shared/fixtures/marathon',
+  );
 }
 
 export function fixtureText(relative: string): string {
