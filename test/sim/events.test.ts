@@ -38,15 +38,21 @@ describe('sim: GET /v2/events (marathon-api.md §10)', () => {
     assert.ok(raw.slice(raw.indexOf('\r\n\r\n') + 4).startsWith('\r\n'), 'a heartbeat follows');
   });
 
-  it('emits the kill → relaunch sequence for the instance, in order', async () => {
-    const sse = await openSse(`${sim.marathonUrl}/v2/events`);
-    await sse.waitFor((f) => f.event === 'event_stream_attached');
-    const task = (await getJson(`${sim.marathonUrl}/v2/apps/shop/cart`)).body.app.tasks[0];
+  /** Kills /shop/cart's first task and moves time through its relaunch (100 ms steps). */
+  async function killFirstCartTaskAndStepTime(): Promise<{ id: string }> {
+    const task = (await getJson(`${sim.marathonUrl}/v2/apps/shop/cart`)).body.app.tasks[0] as { id: string };
     await killRequest(sim.marathonUrl, [task.id]);
     for (let i = 0; i < 5; i++) {
       await clock.advance(100);
       sim.cluster.advance();
     }
+    return task;
+  }
+
+  it('emits the kill → relaunch sequence for the instance, in order', async () => {
+    const sse = await openSse(`${sim.marathonUrl}/v2/events`);
+    await sse.waitFor((f) => f.event === 'event_stream_attached');
+    const task = await killFirstCartTaskAndStepTime();
     await sse.waitFor((f) => f.event === 'health_status_changed_event');
     sse.close();
     const seq = sse.frames.slice(1).map((f) => `${f.event}:${f.data.taskStatus ?? f.data.condition ?? f.data.alive ?? f.data.healthy}`);
@@ -72,12 +78,7 @@ describe('sim: GET /v2/events (marathon-api.md §10)', () => {
 
   it('event_type filters (repeatable, exact match)', async () => {
     const sse = await openSse(`${sim.marathonUrl}/v2/events?event_type=status_update_event&event_type=health_status_changed_event`);
-    const task = (await getJson(`${sim.marathonUrl}/v2/apps/shop/cart`)).body.app.tasks[0];
-    await killRequest(sim.marathonUrl, [task.id]);
-    for (let i = 0; i < 5; i++) {
-      await clock.advance(100);
-      sim.cluster.advance();
-    }
+    await killFirstCartTaskAndStepTime();
     await sse.waitFor((f) => f.event === 'health_status_changed_event');
     sse.close();
     assert.deepEqual([...new Set(sse.frames.map((f) => f.event))].sort(), ['health_status_changed_event', 'status_update_event']);
