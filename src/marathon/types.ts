@@ -32,23 +32,12 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
   'TASK_LOST',
 ]);
 
-export interface HealthCheckResult {
-  alive: boolean;
-  consecutiveFailures: number;
-  firstSuccess?: string | null;
-  lastSuccess?: string | null;
-  lastFailure?: string | null;
-  lastFailureCause?: string | null;
-  /** Marathon ≥1.4; older versions send `taskId` instead (the parser copies it here). */
-  instanceId?: string;
-  taskId?: string;
-}
-
-export interface IpAddress {
-  ipAddress: string;
-  protocol: string;
-}
-
+/**
+ * A task as marathon-monkey keeps it: what victim selection, guards, the kill and the journal read.
+ * The client validates the rest of Marathon's task (ports, ipAddresses, healthCheckResults, role)
+ * but does not keep it: the steady state is judged on the app's counts, and a 50,000-task listing
+ * is a third of the size without them (see parse.ts).
+ */
 export interface MarathonTask {
   id: string;
   appId: string;
@@ -61,15 +50,11 @@ export interface MarathonTask {
   stagedAt?: string;
   startedAt?: string;
   version?: string;
-  ports: number[];
-  servicePorts: number[];
-  ipAddresses: IpAddress[];
-  /** Always an array after parsing (1.5+ omits it when empty). */
-  healthCheckResults: HealthCheckResult[];
-  localVolumes: unknown[];
+  /** Resident tasks' local volumes; an empty (frozen, shared) array when there are none. */
+  localVolumes: readonly unknown[];
+  /** Fault domain of the task's agent (Marathon ≥1.6). */
   region?: string;
   zone?: string;
-  role?: string;
 }
 
 export interface HealthCheck {

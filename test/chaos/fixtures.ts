@@ -26,10 +26,6 @@ export function task(appId: string, i: number, overrides: TaskOverrides = {}): M
     stagedAt: new Date(aTuesdayMorning.getTime() - 2 * HOUR).toISOString(),
     startedAt: new Date(aTuesdayMorning.getTime() - 2 * HOUR + 5000).toISOString(),
     version: '2024-03-01T08:00:00.000Z',
-    ports: [31000 + i],
-    servicePorts: [],
-    ipAddresses: [],
-    healthCheckResults: [{ alive: true, consecutiveFailures: 0 }],
     localVolumes: [],
     ...overrides,
   };
@@ -65,7 +61,7 @@ export function app(id: string, o: AppOptions = {}): MarathonApp {
     tasksHealthy: hc ? running : 0,
     tasksUnhealthy: 0,
     deployments: [],
-    tasks: hc ? tasks : tasks.map((t) => ({ ...t, healthCheckResults: [] })),
+    tasks,
     ...o.app,
   };
 }
@@ -162,6 +158,6 @@ export function killedButNotReplaced(a: MarathonApp, killedIds: readonly string[
     ...a,
     tasksRunning: a.tasksRunning - killedIds.length,
     tasksHealthy: a.healthChecks.length > 0 ? a.tasksHealthy - killedIds.length : 0,
-    tasks: a.tasks.map((t) => (killedIds.includes(t.id) ? { ...t, state: 'TASK_KILLED' as const, healthCheckResults: [] } : t)),
+    tasks: a.tasks.map((t) => (killedIds.includes(t.id) ? { ...t, state: 'TASK_KILLED' as const } : t)),
   };
 }

@@ -16,6 +16,8 @@ import { fixture, fixtureText } from './fixtures.js';
 const apps = { method: 'GET', endpoint: '/v2/apps' };
 const app = { method: 'GET', endpoint: '/v2/apps/x' };
 const kill = { method: 'POST', endpoint: '/v2/tasks/delete' };
+/** The keys a normalised task may have (types.ts MarathonTask). */
+const TASK_KEYS = new Set(['id', 'appId', 'host', 'slaveId', 'state', 'stagedAt', 'startedAt', 'version', 'localVolumes', 'region', 'zone']);
 
 describe('contract: the parser accepts real Marathon payloads', () => {
   const listings = [
@@ -35,7 +37,9 @@ describe('contract: the parser accepts real Marathon payloads', () => {
         assert.ok(Array.isArray(a.healthChecks) && Array.isArray(a.tasks) && Array.isArray(a.deployments) && Array.isArray(a.constraints));
         assert.equal(typeof a.labels, 'object');
         for (const t of a.tasks) {
-          assert.ok(Array.isArray(t.healthCheckResults));
+          assert.ok(Array.isArray(t.localVolumes));
+          // Only the kept fields: ports, addresses and health results are validated, not kept.
+          for (const key of Object.keys(t)) assert.ok(TASK_KEYS.has(key), `${file}: task key ${key}`);
           assert.match(t.state, /^TASK_/);
           assert.equal(t.appId, a.id);
         }
@@ -43,30 +47,27 @@ describe('contract: the parser accepts real Marathon payloads', () => {
     });
   }
 
-  it('Marathon 1.5: absent healthChecks and healthCheckResults become []', () => {
+  it('Marathon 1.5: absent healthChecks become [], tasks without healthCheckResults parse', () => {
     const [a] = parseAppList(fixture('captures-marathon-lb/marathon15_apps.json'), apps);
     assert.deepEqual(a!.healthChecks, []);
-    assert.deepEqual(a!.tasks[0]!.healthCheckResults, []);
+    assert.equal(a!.tasks[0]!.state, 'TASK_RUNNING');
     assert.deepEqual(a!.constraints, []);
     assert.equal(a!.tasks[0]!.slaveId, 'db7b40e2-791c-445f-b373-183e2a648a86-S1');
     assert.deepEqual(a!.labels, { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'myvhost.com' });
   });
 
-  it('old health results: taskId is copied into instanceId, lastFailure null kept', () => {
+  it('0.15-era listing: old health results (taskId, lastFailure null) are accepted, tasks without state', () => {
     const [green] = parseAppList(fixture('captures-marathon-lb/zdd_apps.json'), apps);
-    const r = green!.tasks[0]!.healthCheckResults[0]!;
-    assert.equal(r.instanceId, 'nginx-green.1883a887-c931-11e5-9836-026ee08d9f6f');
-    assert.equal(r.taskId, r.instanceId);
-    assert.equal(r.lastFailure, null);
+    assert.equal(green!.tasks[0]!.id, 'nginx-green.1883a887-c931-11e5-9836-026ee08d9f6f');
     // No `state` in 0.15-era tasks: started ones are running.
     assert.equal(green!.tasks[0]!.state, 'TASK_RUNNING');
     assert.equal(green!.healthChecks[0]!.protocol, 'HTTP');
   });
 
-  it('MESOS_HTTP health results carry instanceId (1.5)', () => {
+  it('MESOS_HTTP health checks and their results (1.5)', () => {
     const [a] = parseAppList(fixture('captures-marathon-lb/zdd_app_blue_marathon1.5.json'), apps);
     assert.equal(a!.healthChecks[0]!.protocol, 'MESOS_HTTP');
-    for (const t of a!.tasks) for (const r of t.healthCheckResults) assert.ok(r.instanceId);
+    assert.ok(a!.tasks.length > 0);
   });
 
   it('RAML app_list: deployment in progress, no tasks embedded', () => {
@@ -96,7 +97,10 @@ describe('contract: the parser accepts real Marathon payloads', () => {
     assert.equal(a.id, '/toggle');
     assert.equal(a.tasks.length, 2);
     assert.ok(a.tasks.every((t) => t.state === 'TASK_RUNNING'));
-    assert.equal(a.tasks[0]!.healthCheckResults[0]!.instanceId, 'toggle.802df2ae-3ad4-11e4-a400-56847afe9799');
+    assert.deepEqual(
+      a.tasks.map((t) => t.id),
+      ['toggle.802df2ae-3ad4-11e4-a400-56847afe9799', 'toggle.7c99814d-3ad4-11e4-a400-56847afe9799'],
+    );
   });
 
   it('task lists: RAML tasks.json as a kill answer, app_tasks.json, old healthCheckResults', () => {
@@ -111,7 +115,7 @@ describe('contract: the parser accepts real Marathon payloads', () => {
     const appTasks = parseTaskList(fixture('raml-examples/app_tasks.json'), { method: 'GET', endpoint: '/v2/apps/minecraft/survival-world/tasks' });
     assert.equal(appTasks[0]!.state, 'TASK_STAGING');
     const old = parseTaskList(fixture('legacy-rest-api-md/v2-tasks-with-healthCheckResults.json'), { method: 'GET', endpoint: '/v2/tasks' });
-    assert.equal(old[0]!.healthCheckResults[0]!.instanceId, 'bridged-webapp.eb76c51f-4b4a-11e4-ae49-56847afe9799');
+    assert.equal(old[0]!.id, 'bridged-webapp.eb76c51f-4b4a-11e4-ae49-56847afe9799');
     assert.equal(old[0]!.state, 'TASK_RUNNING');
     assert.deepEqual(parseTaskList(fixture('legacy-rest-api-md/v2-apps-appId-tasks-delete-response.json'), kill), []);
   });

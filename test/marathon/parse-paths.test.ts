@@ -67,7 +67,7 @@ describe('marathon parse: JSON paths of failures deep inside a listing', () => {
     assert.equal(apps.length, 2);
     assert.deepEqual(apps[1]?.constraints, [['hostname', 'UNIQUE'], ['rack', 'GROUP_BY', '2']]);
     assert.deepEqual(apps[1]?.volumes, [{ containerPath: 'data', persistent: { size: 10 } }]);
-    assert.deepEqual(apps[1]?.tasks[1]?.ports, [31000, 31001]);
+    assert.deepEqual(apps[1]?.tasks[1]?.localVolumes, []);
     assert.deepEqual(apps[1]?.labels, { team: 'x', 'odd key': 'y' });
   });
 

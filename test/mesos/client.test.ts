@@ -112,10 +112,6 @@ describe('joinTasksToAgents', () => {
     host,
     ...(slaveId === undefined ? {} : { slaveId }),
     state: 'TASK_RUNNING',
-    ports: [],
-    servicePorts: [],
-    ipAddresses: [],
-    healthCheckResults: [],
     localVolumes: [],
   });
 

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { ReceivedBody } from '../../src/http/transport.js';
 import { AppListReader, parseAppList, parseAppListBytes, parseBody } from '../../src/marathon/parse.js';
+import type { MarathonApp } from '../../src/marathon/types.js';
 import { app, ctx, outcome } from './listing-helpers.js';
 
-// The byte paths (parseAppListBytes, AppListReader) fix the parsed tasks up in place instead of
-// copying them; parseAppList copies. Whatever a task looks like, both must give the same tasks
-// (same keys, same values) and the same error messages.
+// The byte paths (parseAppListBytes, AppListReader) and the text path (parseAppList) share one
+// task normaliser, which validates every field Marathon documents and keeps a compact copy of the
+// ones marathon-monkey reads. Whatever a task looks like, all paths must give the same tasks (same
+// keys, same values) and the same error messages.
 
 const full = {
   id: 'a.t1',
@@ -66,21 +68,27 @@ function viaReader(text: string, batchBytes?: number): { value?: unknown; error?
   return outcome(() => reader.finish(body, 'application/json', ctx));
 }
 
-function sameAsCopy(list: Record<string, unknown>[]): void {
+function viaReaderApps(text: string): MarathonApp[] {
+  const got = viaReader(text, 1);
+  assert.equal(got.error, undefined);
+  return got.value as MarathonApp[];
+}
+
+function samePerPath(list: Record<string, unknown>[]): void {
   const text = JSON.stringify({ apps: [app('/z'), app('/a', { tasks: list }), app('/b', { tasks: list })] });
   const want = outcome(() => parseAppList(parseBody(text, 'application/json', ctx), ctx));
   assert.deepStrictEqual(outcome(() => parseAppListBytes(Buffer.from(text), 'application/json', ctx)), want);
   for (const batchBytes of [1, undefined]) assert.deepStrictEqual(viaReader(text, batchBytes), want);
 }
 
-describe('marathon parse: tasks normalised in place', () => {
+describe('marathon parse: tasks, validated and kept compact', () => {
   for (const [name, task] of tasks) {
-    it(`${name}: same task as the copying parse`, () => sameAsCopy([task, { ...full, id: 'a.t9' }]));
+    it(`${name}: same task on every path`, () => samePerPath([task, { ...full, id: 'a.t9' }]));
   }
 
-  it('all of them in one app', () => sameAsCopy(tasks.map(([, t]) => t)));
+  it('all of them in one app', () => samePerPath(tasks.map(([, t]) => t)));
 
-  it('every bad field: same error message as the copying parse', () => {
+  it('every bad field: the same error message on every path', () => {
     let errors = 0;
     for (const [name, task] of mutants) {
       const text = JSON.stringify({ apps: [app('/a', { tasks: [full, task] })] });
@@ -92,23 +100,45 @@ describe('marathon parse: tasks normalised in place', () => {
     assert.ok(errors > mutants.length / 2, `${errors} of ${mutants.length} mutants fail`);
   });
 
-  it('the unknown keys are gone, the defaults are there', () => {
+  it('only the kept fields, with their defaults; ports, addresses, health results and unknown keys are not kept', () => {
     const text = JSON.stringify({ apps: [app('/a', { tasks: [{ ...full, extra: 1, healthCheckResults: [{ alive: true, taskId: 'a.t1', extra: 2 }] }, { id: 'a.t2', host: 'h' }] })] });
     const [a] = parseAppListBytes(Buffer.from(text), 'application/json', ctx);
     assert.ok(a !== undefined);
-    assert.ok(!('extra' in (a.tasks[0] as object)));
-    assert.deepEqual(a.tasks[0]?.healthCheckResults, [{ alive: true, consecutiveFailures: 0, taskId: 'a.t1', instanceId: 'a.t1' }]);
-    assert.deepStrictEqual(a.tasks[1], {
-      id: 'a.t2',
+    assert.deepStrictEqual(a.tasks[0], {
+      id: 'a.t1',
       appId: '/a',
-      host: 'h',
-      state: 'TASK_STAGING',
-      ports: [],
-      servicePorts: [],
-      ipAddresses: [],
-      healthCheckResults: [],
+      host: 'h1',
+      slaveId: 'S1',
+      state: 'TASK_RUNNING',
+      stagedAt: '2024-01-01T00:00:00.000Z',
+      startedAt: '2024-01-01T00:00:01.000Z',
+      version: 'v1',
       localVolumes: [],
+      region: 'r',
+      zone: 'z',
     });
+    assert.deepStrictEqual(a.tasks[1], { id: 'a.t2', appId: '/a', host: 'h', state: 'TASK_STAGING', localVolumes: [] });
+  });
+
+  it('local volumes are kept; tasks without any share one frozen empty array', () => {
+    const volume = { containerPath: 'data', persistenceId: 'p1' };
+    const text = JSON.stringify({ apps: [app('/db', { tasks: [{ ...full, localVolumes: [volume] }, { ...full, id: 'a.t2' }, { ...full, id: 'a.t3' }] })] });
+    const [a] = parseAppListBytes(Buffer.from(text), 'application/json', ctx);
+    assert.deepStrictEqual(a?.tasks.map((t) => t.localVolumes), [[volume], [], []]);
+    assert.equal(a?.tasks[1]?.localVolumes, a?.tasks[2]?.localVolumes);
+    assert.ok(Object.isFrozen(a?.tasks[1]?.localVolumes));
+  });
+
+  it('equal strings of a listing are kept once (hosts, agent ids, versions, zones)', () => {
+    const text = JSON.stringify({ apps: [app('/a', { tasks: [full, { ...full, id: 'a.t2' }] }), app('/b', { tasks: [{ ...full, id: 'b.t1', appId: '/b' }] })] });
+    for (const apps of [parseAppListBytes(Buffer.from(text), 'application/json', ctx), viaReaderApps(text)]) {
+      const [t1, t2, t3] = apps.flatMap((x) => x.tasks);
+      // Strings from separate JSON.parse calls are separate strings; the normaliser makes them one.
+      for (const key of ['host', 'slaveId', 'version', 'region', 'zone'] as const) {
+        assert.equal(t1?.[key], t2?.[key]);
+        assert.equal(t2?.[key], t3?.[key]);
+      }
+    }
   });
 
   it('parseAppList leaves the value it was given as it was', () => {
