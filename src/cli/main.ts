@@ -6,6 +6,7 @@ import { explainApp } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle, type CycleRecord } from '../chaos/record.js';
 import { configReference, loadConfig, type LoadedConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
+import { HeapKeeper, v8HeapAccess } from '../daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../daemon/metrics.js';
 import { MonkeyError } from '../errors.js';
 import { Journal, streamJournal } from '../journal/journal.js';
@@ -114,6 +115,7 @@ export async function runDaemon(
   const settings = chaosSettingsFrom(config, seed);
   const metrics = new MonkeyMetrics({ version: packageVersion() });
   const clients = clientsFrom(config, { clock, logger, onRequest: Daemon.requestRecorder(metrics) });
+  const heap = v8HeapAccess();
   const daemon = new Daemon({
     metrics,
     settings,
@@ -127,6 +129,7 @@ export async function runDaemon(
     version: packageVersion(),
     shutdownGraceMs: config.shutdown.graceMs,
     ...(extras.onCycle ? { onCycle: extras.onCycle } : {}),
+    ...(heap ? { heapKeeper: new HeapKeeper(heap) } : {}),
   });
   logger.info({ safety: safetySummary(config, seed, schedule), seedGenerated: generated }, 'effective safety settings');
   if (!config.chaos.dryRun) logger.warn({}, 'dry-run is OFF: kills are real');

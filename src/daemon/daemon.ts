@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.js';
 import { judgeSlot } from '../schedule/gate.js';
 import { Scheduler, type SchedulerEvent, type SlotContext } from '../schedule/scheduler.js';
 import type { CompiledSchedule } from '../schedule/settings.js';
+import type { HeapKeeper } from './heap-keeper.js';
 import { startControlServer, type ControlEvent, type ControlServer } from './http-server.js';
 import { MonkeyMetrics } from './metrics.js';
 import { DaemonState } from './state.js';
@@ -24,6 +25,7 @@ export const DAEMON_LOG = {
   watchCut: 'shutdown grace period over: recovery watch cut short',
   stopped: 'marathon-monkey stopped',
   scheduler: 'scheduler event',
+  heapCollected: 'idle after the cycle: heap collected',
 } as const;
 
 export interface DaemonOptions {
@@ -42,6 +44,8 @@ export interface DaemonOptions {
   /** Called after each cycle is journaled (the demo prints it). */
   onCycle?: (record: CycleRecord) => void;
   metrics?: MonkeyMetrics;
+  /** Collects the heap between cycles when it has grown (see heap-keeper.ts); none in tests. */
+  heapKeeper?: HeapKeeper;
 }
 
 /**
@@ -241,6 +245,8 @@ export class Daemon {
     this.metrics.setPaused(this.state.paused !== undefined);
     this.metrics.setHalted(this.state.halted !== undefined);
     this.o.onCycle?.(record);
+    const collected = this.o.heapKeeper?.afterCycle();
+    if (collected) this.log.debug({ heapUsedMb: { before: mb(collected.before), after: mb(collected.after) } }, DAEMON_LOG.heapCollected);
   }
 
   private async journalControl(e: ControlEvent): Promise<void> {
@@ -262,6 +268,10 @@ export class Daemon {
 }
 
 /** `/v2/apps/shop/cart` → `/v2/apps/{id}`: metric labels stay bounded whatever the app ids. */
+function mb(bytes: number): number {
+  return Math.round((bytes / (1024 * 1024)) * 10) / 10;
+}
+
 export function templateEndpoint(endpoint: string): string {
   const path = endpoint.split('?')[0] ?? endpoint;
   if (/^\/v2\/apps\/.+\/tasks/.test(path)) return '/v2/apps/{id}/tasks';

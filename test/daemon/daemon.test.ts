@@ -7,6 +7,7 @@ import type { Clients } from '../../src/app/wiring.js';
 import type { AfterKill, CycleRecord } from '../../src/chaos/record.js';
 import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
 import { Daemon, DAEMON_LOG } from '../../src/daemon/daemon.js';
+import { HeapKeeper } from '../../src/daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../../src/daemon/metrics.js';
 import { readJournal, type JournalRecord } from '../../src/journal/journal.js';
 import { memoryLogger } from '../../src/log.js';
@@ -82,6 +83,7 @@ async function startDaemon(o: {
   schedule?: CompiledSchedule;
   shutdownGraceMs?: number;
   metrics?: MonkeyMetrics;
+  heapKeeper?: HeapKeeper;
 }): Promise<Running> {
   const log = memoryLogger('debug');
   const daemon = new Daemon({
@@ -96,6 +98,7 @@ async function startDaemon(o: {
     version: '0.0.0-test',
     shutdownGraceMs: o.shutdownGraceMs ?? 10_000,
     metrics: o.metrics ?? new MonkeyMetrics({ version: '0.0.0-test', defaultMetrics: false }),
+    ...(o.heapKeeper ? { heapKeeper: o.heapKeeper } : {}),
   });
   daemons.push({ daemon, clock: o.clock });
   const { url } = await daemon.start();
@@ -331,6 +334,45 @@ describe('Daemon (ManualClock, simulator, real HTTP)', () => {
     await caughtUp(url);
     assert.equal((await status(url)).lastCycles[0]?.reason, 'outside-office-hours');
     assert.equal(await metricValue(url, 'marathon_monkey_cycles_total', { outcome: 'skipped' }), 1);
+  });
+
+  it('after each cycle, skipped ones too, the heap is collected when it grew past the slack (logged at debug)', async () => {
+    const MB = 1024 * 1024;
+    let used = 30 * MB;
+    let collections = 0;
+    const heap = {
+      usedBytes: () => used,
+      collect: () => {
+        collections++;
+        used = 10 * MB;
+      },
+    };
+    const clock = new ManualClock(aSaturdayMorningInBerlin);
+    const { clients } = await simCluster(clock, [shopCart]);
+    const { url, log } = await startDaemon({ clock, clients, heapKeeper: new HeapKeeper(heap, 2 * MB) });
+    const collected = (): unknown[] => log.lines().filter((l) => l.msg === DAEMON_LOG.heapCollected).map((l) => l.heapUsedMb);
+
+    await clock.advance(MINUTE);
+    await nthCycle(1);
+    await caughtUp(url);
+    assert.equal(collections, 1, 'the first cycle sets the baseline');
+    assert.deepEqual(collected(), [{ before: 30, after: 10 }]);
+
+    used = 11.5 * MB;
+    await clock.advance(MINUTE);
+    await nthCycle(2);
+    await caughtUp(url);
+    assert.equal(collections, 1, 'within the slack: no collection');
+
+    used = 12.5 * MB;
+    await clock.advance(MINUTE);
+    await nthCycle(3);
+    await caughtUp(url);
+    assert.equal(collections, 2);
+    assert.deepEqual(collected(), [
+      { before: 30, after: 10 },
+      { before: 12.5, after: 10 },
+    ]);
   });
 
   it('POST /pause: the next slot journals `skipped` (paused); POST /resume: the slot after runs', async () => {
