@@ -18,7 +18,10 @@ RUN npm test && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled JavaScript only, as an unprivileged user.
 FROM node:22-bookworm-slim AS runtime
+# MALLOC_ARENA_MAX=2: glibc gives each of libuv's worker threads a malloc arena of its own, and
+# their fragments made the daemon's RSS wander by 1-3 MB over hours (scripts/bench-footprint.mjs).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     MONKEY_JOURNAL=/var/lib/marathon-monkey/journal.jsonl \
     MONKEY_PORT=8000
 WORKDIR /app

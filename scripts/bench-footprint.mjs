@@ -7,6 +7,9 @@
 // growth from cycle 100 to cycle 1,000; and the CPU use while idle between cycles (no target
 // given, reported as it is).
 //
+// The daemon runs with MALLOC_ARENA_MAX=2, as the Docker image sets it (set MALLOC_ARENA_MAX in the
+// environment to measure another value, e.g. 16, glibc's default on 2 cores: 8 per core).
+//
 // What runs where: the simulator is its own child process (`dist/cli.js sim`), so its memory never
 // counts; the daemon is the real binary (`dist/cli.js run`) configured only through its public
 // environment variables. This process only samples /proc/<pid>/status (VmRSS) and /proc/<pid>/stat
@@ -175,6 +178,8 @@ async function startDaemon(sim, journal, extraEnv) {
     MONKEY_PORT: '0',
     MONKEY_JOURNAL: journal,
     MONKEY_LOG_LEVEL: 'info',
+    // As the Docker image runs it (see the Dockerfile); MALLOC_ARENA_MAX=16 measures glibc's default on 2 cores.
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     ...extraEnv,
   };
   delete env.MONKEY_CONFIG;
@@ -409,7 +414,7 @@ function linearSlope(points) {
 function report({ fp, idle, kills }) {
   const out = [];
   out.push('');
-  out.push(`marathon-monkey footprint (node ${process.version}, ${process.platform}, scenario ${SCENARIO.replace(ROOT, '')})`);
+  out.push(`marathon-monkey footprint (node ${process.version}, ${process.platform}, scenario ${SCENARIO.replace(ROOT, "")}, MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? "2"} as in the Docker image)`);
   const misses = [];
   if (fp) {
     const growth = fp.late - fp.early;
