@@ -268,7 +268,6 @@ export function parseTaskList(body: unknown, ctx: ParseContext, appId?: string):
   const r = reader(ctx);
   const items = r.array(r.object(body).tasks, 'tasks');
   r.enter('tasks');
-  // The body is the caller's: its tasks are copied before they are fixed up in place.
   return parseTasks(r, items, appId, new Map());
 }
 
