@@ -44,7 +44,7 @@ export class HeapKeeper {
 /** The two things HeapKeeper needs from the runtime (injected, so tests can count). */
 export interface HeapAccess {
   usedBytes(): number;
-  /** A full (mark-compact) garbage collection. */
+  /** A full (mark-compact) garbage collection that also compacts, returning fragmented pages. */
   collect(): void;
 }
 
@@ -53,6 +53,13 @@ export interface HeapAccess {
  * `--expose-gc`; setting the flag at run time and taking `gc` from a fresh context is the way Jest's
  * leak detector does it, and needs no flag on every way the daemon is started (npm start, Docker,
  * Marathon).
+ *
+ * The collection also compacts. A plain full collection frees objects but leaves the old space's
+ * pages where they are, and V8 evacuates a page only when it is mostly empty. What a cycle leaves
+ * scattered over them made the old space's committed size climb one 256 KB page every few minutes
+ * while the live heap stayed flat (10.3 MB live in 11.0 → 11.7 MB of pages over 1,000 one-second
+ * cycles). `--compact-on-every-full-gc` is set only around this one call, so V8's own collections
+ * during a big listing keep V8's heuristics.
  */
 export function v8HeapAccess(): HeapAccess | undefined {
   let gc: unknown = (globalThis as { gc?: unknown }).gc;
@@ -65,6 +72,14 @@ export function v8HeapAccess(): HeapAccess | undefined {
     }
   }
   if (typeof gc !== 'function') return undefined;
-  const collect = gc as () => void;
-  return { usedBytes: () => getHeapStatistics().used_heap_size, collect: () => collect() };
+  const fullGc = gc as () => void;
+  const collect = (): void => {
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      fullGc();
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
+  };
+  return { usedBytes: () => getHeapStatistics().used_heap_size, collect };
 }
