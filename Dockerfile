@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Build stage: install everything, run the full test suite (lint, types, tests), then build.
 # A failing test fails the image build, so no untested image reaches a registry.
 FROM node:22-bookworm-slim AS build
@@ -10,6 +9,7 @@ COPY src ./src
 COPY test ./test
 COPY config ./config
 COPY scripts ./scripts
+COPY README.md ./
 # The contract tests read Marathon's published payloads from ../shared/fixtures; pass them in
 # with `--build-context shared=../shared` (see README); without them the build skips nothing
 # silently: it fails, because those tests are part of the suite.

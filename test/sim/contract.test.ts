@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ManualClock } from '../../src/platform/clock.js';
+import { marathonFixturesDir } from '../contract/fixtures.js';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { appsOf, getJson, killRequest, openSse, scenarioWith } from './helpers.js';
 import { shapeDiff, type ShapeOptions } from './shape.js';
 
-const FIXTURES = '/work/shared/fixtures/marathon';
+const FIXTURES = marathonFixturesDir();
 const fixture = (rel: string): any => JSON.parse(readFileSync(`${FIXTURES}/${rel}`, 'utf8'));
 
 /** Keys real payloads carry that the simulator leaves out or adds; everything else must match. */
