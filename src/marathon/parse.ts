@@ -6,6 +6,7 @@
  */
 import { decodeText, describeBodyProblem, describeValue, ObjectArrayScanner, objectArrayRanges, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
 import type { BodySink, ReceivedBody } from '../http/transport.js';
+import { keepShape } from '../platform/keep-shape.js';
 import { MarathonError } from './errors.js';
 import type {
   HealthCheck,
@@ -247,6 +248,10 @@ export class AppListReader implements BodySink {
     return parseAppListBytes(body.bytes(), contentType, ctx);
   }
 }
+
+// One reader for the life of the process keeps the hidden classes of AppListReader, its
+// ObjectArrayScanner and its PathReader, and with them the parser's optimised code (keep-shape.ts).
+keepShape(new AppListReader({ method: 'GET', endpoint: '/v2/apps' }));
 
 function isJsonWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import { keepShape } from './keep-shape.js';
 
 /**
  * The randomness seam. Only this module touches seedrandom; everything else receives a Random.
@@ -8,6 +9,9 @@ export interface Random {
   /** Uniform float in [0, 1). */
   next(): number;
 }
+
+// seedrandom's ARC4 state is a constructed object; a new one per cycle (keep-shape.ts).
+keepShape(seedrandom('keep-shape'));
 
 /** A generator from a seed string. */
 export function seededRandom(seed: string): Random {
