@@ -59,7 +59,8 @@ export interface HeapAccess {
  * scattered over them made the old space's committed size climb one 256 KB page every few minutes
  * while the live heap stayed flat (10.3 MB live in 11.0 → 11.7 MB of pages over 1,000 one-second
  * cycles). `--compact-on-every-full-gc` is set only around this one call, so V8's own collections
- * during a big listing keep V8's heuristics.
+ * during a big listing keep V8's heuristics. The price is paid while idle: ~27 ms instead of ~13 ms
+ * on a heap holding a 50,000-task listing.
  */
 export function v8HeapAccess(): HeapAccess | undefined {
   let gc: unknown = (globalThis as { gc?: unknown }).gc;
