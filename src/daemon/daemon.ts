@@ -267,11 +267,11 @@ export class Daemon {
   }
 }
 
-/** `/v2/apps/shop/cart` → `/v2/apps/{id}`: metric labels stay bounded whatever the app ids. */
 function mb(bytes: number): number {
   return Math.round((bytes / (1024 * 1024)) * 10) / 10;
 }
 
+/** `/v2/apps/shop/cart` → `/v2/apps/{id}`: metric labels stay bounded whatever the app ids. */
 export function templateEndpoint(endpoint: string): string {
   const path = endpoint.split('?')[0] ?? endpoint;
   if (/^\/v2\/apps\/.+\/tasks/.test(path)) return '/v2/apps/{id}/tasks';

@@ -104,19 +104,8 @@ describe('marathon parse: tasks, validated and kept compact', () => {
     const text = JSON.stringify({ apps: [app('/a', { tasks: [{ ...full, extra: 1, healthCheckResults: [{ alive: true, taskId: 'a.t1', extra: 2 }] }, { id: 'a.t2', host: 'h' }] })] });
     const [a] = parseAppListBytes(Buffer.from(text), 'application/json', ctx);
     assert.ok(a !== undefined);
-    assert.deepStrictEqual(a.tasks[0], {
-      id: 'a.t1',
-      appId: '/a',
-      host: 'h1',
-      slaveId: 'S1',
-      state: 'TASK_RUNNING',
-      stagedAt: '2024-01-01T00:00:00.000Z',
-      startedAt: '2024-01-01T00:00:01.000Z',
-      version: 'v1',
-      localVolumes: [],
-      region: 'r',
-      zone: 'z',
-    });
+    const { ports: _ports, servicePorts: _servicePorts, ipAddresses: _ipAddresses, healthCheckResults: _results, role: _role, ...kept } = full;
+    assert.deepStrictEqual(a.tasks[0], kept);
     assert.deepStrictEqual(a.tasks[1], { id: 'a.t2', appId: '/a', host: 'h', state: 'TASK_STAGING', localVolumes: [] });
   });
 
