@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { schema, safeUrl } from './schema.js';
+import { maskUrlCredentialsIn, maskUrlCredentials } from '../http/url.js';
 
 /** The validated configuration downstream code receives: typed, frozen, loaded once. */
 export interface MonkeyConfig {
@@ -122,7 +123,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const config = deepFreeze(conf.getProperties() as unknown as MonkeyConfig);
   problems.push(...crossChecks(config));
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, masked: JSON.parse(conf.toString()) as Record<string, unknown>, explicit };
+  return { config, masked: maskUrlCredentialsIn(JSON.parse(conf.toString()) as Record<string, unknown>), explicit };
 }
 
 /**
@@ -201,7 +202,7 @@ function convictProblems(message: string): string[] {
       const key = /^([\w.]+):/.exec(line)?.[1];
       // Credentials in URLs and sensitive values never reach an error message.
       if (key !== undefined && sensitiveKeys.has(key)) line = line.replace(/: value was .*$/, ': value was [Sensitive]');
-      line = line.replace(/\/\/[^/@"\s]*@/g, '//***@');
+      line = maskUrlCredentials(line);
       const envName = key === undefined ? undefined : envOf.get(key);
       if (line.includes('not declared in the schema')) {
         return `${line} — unknown keys are errors; check the spelling against README "Configuration"`;

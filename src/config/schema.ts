@@ -100,9 +100,9 @@ convict.addFormat({
   },
 });
 
-/** Credentials in a URL never reach an error message. */
+/** Credentials in a URL never reach an error message (a raw `@` may sit inside the password: mask up to the last one). */
 export function safeUrl(value: string): string {
-  return value.replace(/\/\/[^/@]*@/, '//***@');
+  return value.replace(/\/\/[^/?#\s"'<>\\]*@/g, '//***@');
 }
 
 export const schema = {

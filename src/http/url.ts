@@ -63,3 +63,22 @@ export function safeOrigin(raw: string): string {
     return '<invalid url>';
   }
 }
+
+/**
+ * Every `scheme://user:pass@` in a text with the userinfo replaced by `***`, for anything that may
+ * echo a configured URL (the masked configuration, messages). The userinfo runs up to the LAST `@`
+ * before the path: URL parsers accept a raw `@` inside a password.
+ */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/\/\/[^/?#\s"'<>\\]*@/g, '//***@');
+}
+
+/** A JSON-like value with maskUrlCredentials applied to every string in it. */
+export function maskUrlCredentialsIn<T>(value: T): T {
+  if (typeof value === 'string') return maskUrlCredentials(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => maskUrlCredentialsIn(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskUrlCredentialsIn(v)])) as T;
+  }
+  return value;
+}
