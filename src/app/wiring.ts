@@ -9,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { basicAuth, dcosLoginUrl, ServiceAccountAuth, staticTokenAuth, type AuthProvider } from '../marathon/auth.js';
 import { MarathonClient, type MarathonRequestEvent } from '../marathon/client.js';
 import { MesosClient, resolveMesosUrl } from '../mesos/client.js';
+import { parseBaseUrl } from '../http/url.js';
 import type { MesosAgent } from '../mesos/types.js';
 import type { Clock } from '../platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../schedule/settings.js';
@@ -120,15 +121,21 @@ export function clientsFrom(
     ...(m.caFile === '' ? {} : { caFile: m.caFile }),
   };
   const marathon = new MarathonClient({ urls: m.urls, ...common, ...(deps.onRequest ? { onRequest: deps.onRequest } : {}) });
-  const mesosOptions = (url: string) => ({
+  // Credentials only go to configured origins: a master discovered through /v2/info gets them when it
+  // is served by a configured Marathon origin (DC/OS: `/mesos` behind Admin Router) or when the
+  // operator trusts discovered masters; a configured master's redirect to another one likewise.
+  const mesosOptions = (url: string, credentialOrigins?: readonly string[]) => ({
     url,
     ...common,
+    trustAnyMaster: config.mesos.trustDiscovered,
+    ...(credentialOrigins === undefined ? {} : { credentialOrigins }),
     ...(deps.onRequest ? { onRequest: (e: MarathonRequestEvent) => deps.onRequest?.({ ...e, endpoint: `mesos ${e.endpoint}` }) } : {}),
   });
   let mesos: MesosClient | undefined = config.mesos.url === '' ? undefined : new MesosClient(mesosOptions(config.mesos.url));
+  const marathonOrigins = m.urls.map((u) => parseBaseUrl(u).origin);
   const agents: AgentsReader = {
     async listAgents(): Promise<MesosAgent[]> {
-      mesos ??= new MesosClient(mesosOptions(await resolveMesosUrl(marathon)));
+      mesos ??= new MesosClient(mesosOptions(await resolveMesosUrl(marathon), marathonOrigins));
       return mesos.listAgents();
     },
   };

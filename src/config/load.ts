@@ -15,8 +15,9 @@ export interface MonkeyConfig {
     readonly caFile: string;
     readonly timeoutMs: number;
     readonly retries: number;
+    readonly maxResponseMb: number;
   };
-  readonly mesos: { readonly url: string };
+  readonly mesos: { readonly url: string; readonly trustDiscovered: boolean };
   readonly chaos: {
     readonly dryRun: boolean;
     readonly seed: string;

@@ -125,6 +125,12 @@ export const schema = {
     caFile: { doc: 'PEM file with the CA that signed Marathon/Mesos certificates (DC/OS strict mode: /run/dcos/pki/CA/ca-bundle.crt).', format: String, default: '', env: 'MONKEY_CA_FILE' },
     timeoutMs: { doc: 'Timeout of one HTTP request to Marathon or Mesos, in milliseconds.', format: 'int>=1', default: 10000, env: 'MONKEY_HTTP_TIMEOUT_MS' },
     retries: { doc: 'Retries of a read across all Marathon URLs before giving up (kills are never retried).', format: 'int>=0', default: 3, env: 'MONKEY_HTTP_RETRIES' },
+    maxResponseMb: {
+      doc: 'Largest Marathon or Mesos answer read, in MB (a 50,000-task listing is ~60 MB); a bigger or endless answer fails the request with E_MARATHON_RESPONSE_TOO_LARGE / E_MESOS_RESPONSE_TOO_LARGE.',
+      format: 'int>=1',
+      default: 256,
+      env: 'MONKEY_MARATHON_MAX_RESPONSE_MB',
+    },
   },
   mesos: {
     url: {
@@ -132,6 +138,12 @@ export const schema = {
       format: 'optional-url',
       default: '',
       env: 'MONKEY_MESOS_URL',
+    },
+    trustDiscovered: {
+      doc: "Send the Marathon credentials to a Mesos master that was not configured: the one named by Marathon's /v2/info (MONKEY_MESOS_URL empty) or by a master's redirect. Off: such a master is queried without credentials.",
+      format: 'strict-boolean',
+      default: false,
+      env: 'MONKEY_MESOS_TRUST_DISCOVERED',
     },
   },
   chaos: {

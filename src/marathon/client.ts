@@ -57,6 +57,8 @@ export class MarathonClient implements AppsReader, TaskKiller {
   private preferred: BaseUrl | undefined;
   /** The URL that last answered through a leader, and when; kills only go there while it is fresh. */
   private lastAnswer: { base: BaseUrl; at: number } | undefined;
+  /** Leaders outside the configured URLs already logged (once each). */
+  private readonly foreignLeaders = new Set<string>();
 
   constructor(options: MarathonClientOptions) {
     if (options.urls.length === 0) throw new MarathonError('E_MARATHON_UNREACHABLE', 'no Marathon URL is configured', {}, 'configure at least one Marathon URL');
@@ -233,7 +235,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
           continue;
         }
         if (isNoLeader(resp) || resp.status === 502 || resp.status === 503 || resp.status === 504) {
-          this.learnLeader(base, resp);
+          this.learnLeader(resp);
           sawNoLeader = true;
           failures.push(`${base.origin}: ${resp.status}`);
           continue;
@@ -264,36 +266,43 @@ export class MarathonClient implements AppsReader, TaskKiller {
       this.lastAnswer = { base, at: this.clock.now() };
       this.preferred ??= base;
     }
-    this.learnLeader(base, resp);
+    this.learnLeader(resp);
   }
 
   /**
-   * `X-Marathon-Leader` is `http://host:port` (or `host:port` in some versions). The leader is
-   * matched against the configured URLs by host:port, keeping their scheme and path. A leader not
-   * among them is used directly only when Marathon is configured without a path prefix: behind a
-   * proxy such as DC/OS Admin Router (`/service/marathon`) the internal address is not ours to call.
+   * `X-Marathon-Leader` is `http://host:port` (or `host:port` in some versions). Credentials (and
+   * kills) only ever go to a configured origin: the leader is used directly only when it IS one of
+   * the configured URLs (same scheme, host and port; scheme-less: same host and port), keeping that
+   * URL's path. Any other leader is left to the configured URL that answered, which proxies to it
+   * (shared/marathon-api.md §3): a header is no reason to send the Authorization header, or a
+   * kill, to a host nobody configured.
    */
-  private learnLeader(answering: BaseUrl, resp: HttpResponse): void {
+  private learnLeader(resp: HttpResponse): void {
     const raw = resp.headers['x-marathon-leader'];
     const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
     if (value === undefined || value === '') return;
-    let host: string;
+    const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+    let leader: URL;
     try {
-      host = new URL(/^[a-z]+:\/\//i.test(value) ? value : `http://${value}`).host;
+      leader = new URL(hasScheme ? value : `http://${value}`);
     } catch {
       return;
     }
-    if (host === '') return;
-    const configured = this.bases.find((b) => new URL(b.href).host === host);
+    if (leader.host === '') return;
+    const configured = this.bases.find((b) => {
+      const u = new URL(b.href);
+      return hasScheme ? u.origin === leader.origin : u.host === leader.host;
+    });
     if (configured !== undefined) {
+      if (this.preferred?.href !== configured.href) this.log.debug({ leader: configured.origin }, 'Marathon leader learned from X-Marathon-Leader');
       this.preferred = configured;
       return;
     }
-    const answeringUrl = new URL(answering.href);
-    if (!this.bases.every((b) => new URL(b.href).pathname === '/')) return;
-    const derived = parseBaseUrl(`${answeringUrl.protocol}//${host}`, 'the leader URL');
-    if (this.preferred?.href !== derived.href) this.log.debug({ leader: derived.origin }, 'Marathon leader learned from X-Marathon-Leader');
-    this.preferred = derived;
+    const origin = hasScheme ? leader.origin : leader.host;
+    if (!this.foreignLeaders.has(origin) && this.foreignLeaders.size < 16) {
+      this.foreignLeaders.add(origin);
+      this.log.info({ leader: origin }, 'the Marathon leader is not one of the configured URLs: requests keep going through a configured URL, which proxies to it');
+    }
   }
 
   /** One HTTP exchange with auth; a 401 with a renewable credential is retried once with a fresh one (a 401 means nothing was done). */

@@ -21,6 +21,14 @@ export type MesosRequestEvent = RequestEvent;
 export interface MesosClientOptions extends HttpClientOptions {
   /** Mesos master base URL, e.g. `http://master:5050` or `https://<cluster>/mesos` on DC/OS. */
   url: string;
+  /**
+   * Origins (`scheme://host:port`) the credentials may be sent to; default: the origin of `url`.
+   * A master reached elsewhere (by a redirect, or a `url` discovered from Marathon that is not
+   * among them) is queried without credentials unless `trustAnyMaster` is set.
+   */
+  credentialOrigins?: readonly string[];
+  /** Send credentials to whatever master is reached (config `mesos.trustDiscovered`). */
+  trustAnyMaster?: boolean;
 }
 
 /** A non-leading master redirects to the leader; more hops than this means masters disagree. */
@@ -33,11 +41,15 @@ export class MesosClient implements AgentsReader {
   private readonly transport: HttpTransport;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly credentialOrigins: ReadonlySet<string>;
+  /** Origins already logged as queried without credentials (once each). */
+  private readonly withheldFrom = new Set<string>();
 
   constructor(private readonly options: MesosClientOptions) {
     const base = parseBaseUrl(options.url, 'the Mesos master URL');
     this.base = new URL(base.href);
     this.origin = base.origin;
+    this.credentialOrigins = new Set(options.credentialOrigins ?? [base.origin]);
     this.auth = options.auth ?? (base.credentials === undefined ? noAuth : basicAuth(base.credentials.username, base.credentials.password));
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'mesos' });
@@ -73,7 +85,7 @@ export class MesosClient implements AgentsReader {
     let renewed = false;
     for (let hop = 0; ; ) {
       const resp = await this.get(url, endpoint);
-      if (resp.status === 401 && this.auth.renewable && !renewed) {
+      if (resp.status === 401 && this.auth.renewable && !renewed && this.mayAuthenticate(url)) {
         renewed = true;
         this.auth.invalidate();
         continue;
@@ -86,15 +98,32 @@ export class MesosClient implements AgentsReader {
       }
       if (resp.status === 503) throw new MesosError('E_MESOS_NO_LEADER', `GET ${endpoint}: the Mesos master answered 503 (no leading master)`, { endpoint, status: 503 });
       if (resp.status === 401 || resp.status === 403) {
-        throw new MesosError('E_MESOS_AUTH', `GET ${endpoint}: the Mesos master answered ${resp.status} (${resp.status === 401 ? 'not authenticated' : 'not authorised'})`, { endpoint, status: resp.status });
+        const withheld = this.mayAuthenticate(url)
+          ? ''
+          : `; no credentials were sent to ${url.origin} because it is not a configured address (set MONKEY_MESOS_URL to it, or MONKEY_MESOS_TRUST_DISCOVERED=true to trust discovered masters)`;
+        throw new MesosError('E_MESOS_AUTH', `GET ${endpoint}: the Mesos master answered ${resp.status} (${resp.status === 401 ? 'not authenticated' : 'not authorised'})${withheld}`, { endpoint, status: resp.status });
       }
       if (resp.status !== 200) throw new MesosError('E_MESOS_HTTP', `GET ${endpoint}: the Mesos master answered ${resp.status}`, { endpoint, status: resp.status });
       return parseAgents(parseMesosBody(resp.body, resp.headers['content-type'], endpoint, resp.status), endpoint, resp.status);
     }
   }
 
+  /** Credentials only go to a configured origin, or anywhere when the operator said so. */
+  private mayAuthenticate(url: URL): boolean {
+    return this.options.trustAnyMaster === true || this.credentialOrigins.has(url.origin);
+  }
+
   private async get(url: URL, endpoint: string): Promise<HttpResponse> {
-    const header = await this.auth.header();
+    let header: string | undefined;
+    if (this.mayAuthenticate(url)) {
+      header = await this.auth.header();
+    } else if (this.auth !== noAuth && !this.withheldFrom.has(url.origin) && this.withheldFrom.size < 16) {
+      this.withheldFrom.add(url.origin);
+      this.log.info(
+        { target: url.origin },
+        'querying a Mesos master that was discovered, not configured, without credentials (set MONKEY_MESOS_URL, or MONKEY_MESOS_TRUST_DISCOVERED=true to send them)',
+      );
+    }
     const started = this.clock.now();
     try {
       const resp = await this.transport.request({
@@ -166,6 +195,8 @@ export async function resolveMesosUrl(marathon: { info(): Promise<MarathonInfo>;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new MesosError('E_MESOS_URL_UNKNOWN', `Marathon reports a Mesos leader URL with scheme ${url.protocol} (not http or https)`);
   }
+  url.username = '';
+  url.password = '';
   url.search = '';
   url.hash = '';
   return url.href.replace(/\/+$/, '');

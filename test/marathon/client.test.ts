@@ -98,14 +98,14 @@ describe('MarathonClient reads', () => {
     assert.equal(leader.requests.length, 2);
   });
 
-  it('uses a leader that is not among the configured URLs (host:port form), keeping the scheme', async () => {
+  it('does not call a leader that is not among the configured URLs (host:port form): the configured URL proxies to it', async () => {
     const leader = await pool.start(leaderHandler());
     const standby = await pool.start(leaderHandler({ leader: leader.hostPort }));
     const c = client([standby.url]);
     await c.listApps();
     await c.listApps();
-    assert.equal(standby.requests.length, 1);
-    assert.equal(leader.requests.length, 1);
+    assert.equal(standby.requests.length, 2);
+    assert.equal(leader.requests.length, 0);
   });
 
   it('every instance without a leader → E_MARATHON_NO_LEADER, retried in rounds', async () => {
