@@ -32,7 +32,7 @@ function agentsVia(marathonUrl: string, extraEnv: Record<string, string> = {}) {
   return { agents, lines };
 }
 
-const authOf = (s: TestServer): (string | undefined)[] => s.requests.map((r) => r.headers.authorization as string | undefined);
+const authOf = (s: TestServer): (string | undefined)[] => s.requests.map((r) => r.headers.authorization);
 
 describe('credentials and discovered Mesos masters', () => {
   const pool = new ServerPool();
