@@ -1,3 +1,4 @@
+import { createHistogram, performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { gateOf, isDryRun, killOutcome, killWasSent, skipsByReason, type CycleLike } from './cycle-like.js';
 
@@ -11,6 +12,32 @@ export const RECOVERY_BUCKETS_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 300,
 
 /** Marathon answers in milliseconds when healthy and in tens of seconds when its leader is busy. */
 export const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * How often the event loop is sampled: a timer due every 20 ms records how late it ran. prom-client
+ * samples with perf_hooks.monitorEventLoopDelay, which records the whole time between two ticks
+ * (an idle loop read the 100 ms it was given as a 0.1 s lag) and, after each per-scrape reset,
+ * drops the first tick, so a stall just after a scrape went unseen. 20 ms sees every stall a
+ * health check could notice for 50 cheap wakeups a second.
+ */
+export const EVENT_LOOP_RESOLUTION_MS = 20;
+
+/**
+ * The time-to-recover histogram is 17 series per label set, so it keeps its own `app` label for
+ * the first apps that recover after the daemon starts and puts every later app under
+ * app="other" (kills_total{app} and the journal keep the per-app detail).
+ */
+export const MAX_RECOVERY_APP_LABELS = 20;
+export const OTHER_APP_LABEL = 'other';
+
+/**
+ * prom-client gauges that promtool rejects (a gauge must not end in _total); the per-type gauges
+ * nodejs_active_handles{type}, nodejs_active_requests{type} and nodejs_active_resources{type}
+ * carry the same counts, summed by sum().
+ */
+const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+const LAG_STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
 
 export interface MarathonRequestSample {
   /**
@@ -27,7 +54,10 @@ export interface MarathonRequestSample {
 export interface MonkeyMetricsOptions {
   /** Exposed as marathon_monkey_build_info{version}. */
   version?: string;
-  /** Default process metrics (CPU, memory, event loop lag, …) under the same prefix; on by default. */
+  /**
+   * Default process metrics (CPU, memory, event loop lag, …) under their usual unprefixed names
+   * (process_*, nodejs_*), as Node.js dashboards expect; on by default.
+   */
   defaultMetrics?: boolean;
 }
 
@@ -44,11 +74,13 @@ export class MonkeyMetrics {
   private readonly dryRunKills: Counter<'app' | 'strategy'>;
   private readonly skips: Counter<'scope' | 'reason'>;
   private readonly timeToRecover: Histogram<'app' | 'strategy'>;
+  private readonly recoveryApps = new Set<string>();
   private readonly weaknesses: Counter<'app' | 'reason'>;
   private readonly marathonErrors: Counter<'endpoint' | 'code'>;
   private readonly marathonLatency: Histogram<'endpoint'>;
   private readonly pausedGauge: Gauge;
   private readonly haltedGauge: Gauge;
+  private readonly journalWritableGauge: Gauge;
   private readonly quarantinedGauge: Gauge;
   private readonly lastCycle: Gauge;
 
@@ -56,8 +88,10 @@ export class MonkeyMetrics {
     this.registry = new Registry();
     const registers = [this.registry];
     if (options.defaultMetrics !== false) {
-      // Event-loop lag sampled every 100 ms rather than prom-client's 10 ms: an idle daemon should be idle.
-      collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX, eventLoopMonitoringPrecision: 100 });
+      // prom-client's own lag histogram only feeds the gauges replaced below; a coarse one is cheapest.
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
+      for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+      registerEventLoopLag(this.registry, EVENT_LOOP_RESOLUTION_MS);
     }
     const p = METRIC_PREFIX;
 
@@ -78,7 +112,7 @@ export class MonkeyMetrics {
     });
     this.timeToRecover = new Histogram({
       name: `${p}time_to_recover_seconds`,
-      help: 'Time from the kill until the app was back to its steady state.',
+      help: `Time from the kill until the app was back to its steady state; apps after the first ${MAX_RECOVERY_APP_LABELS} to recover are labelled app="${OTHER_APP_LABEL}".`,
       labelNames: ['app', 'strategy'],
       buckets: RECOVERY_BUCKETS_SECONDS,
       registers,
@@ -93,6 +127,7 @@ export class MonkeyMetrics {
       registers,
     });
     this.pausedGauge = new Gauge({ name: `${p}paused`, help: '1 while an operator has paused the monkey (POST /pause).', registers });
+    this.journalWritableGauge = new Gauge({ name: `${p}journal_writable`, help: '1 while the journal takes records; 0 while it cannot be written (nothing is killed then).', registers });
     this.haltedGauge = new Gauge({ name: `${p}halted`, help: '1 while chaos is halted because a cycle found a weakness (POST /resume clears it).', registers });
     this.quarantinedGauge = new Gauge({ name: `${p}quarantined_apps`, help: 'Apps excluded from chaos because a kill exposed a weakness in them.', registers });
     this.lastCycle = new Gauge({ name: `${p}last_cycle_timestamp_seconds`, help: 'When the last cycle ran (Unix seconds), to alert on a monkey that stopped running.', registers });
@@ -131,9 +166,16 @@ export class MonkeyMetrics {
 
     for (const [appId, after] of Object.entries(record.after ?? {})) {
       if (after?.recovered === true && typeof after.timeToRecoverMs === 'number' && Number.isFinite(after.timeToRecoverMs)) {
-        this.timeToRecover.observe({ app: label(appId, 'unknown'), strategy }, Math.max(0, after.timeToRecoverMs) / 1000);
+        this.timeToRecover.observe({ app: this.recoveryAppLabel(label(appId, 'unknown')), strategy }, Math.max(0, after.timeToRecoverMs) / 1000);
       }
     }
+  }
+
+  private recoveryAppLabel(app: string): string {
+    if (this.recoveryApps.has(app)) return app;
+    if (this.recoveryApps.size >= MAX_RECOVERY_APP_LABELS) return OTHER_APP_LABEL;
+    this.recoveryApps.add(app);
+    return app;
   }
 
   recordMarathonRequest(sample: MarathonRequestSample): void {
@@ -148,6 +190,10 @@ export class MonkeyMetrics {
     this.pausedGauge.set(paused ? 1 : 0);
   }
 
+  setJournalWritable(writable: boolean): void {
+    this.journalWritableGauge.set(writable ? 1 : 0);
+  }
+
   setHalted(halted: boolean): void {
     this.haltedGauge.set(halted ? 1 : 0);
   }
@@ -159,6 +205,54 @@ export class MonkeyMetrics {
   /** The exposition text and its content type, for GET /metrics. */
   async expose(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/**
+ * Replaces prom-client's nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds (same
+ * names, so dashboards keep working) with how late a timer due every `resolutionMs` ran, over the
+ * time since the previous scrape. prom-client's nodejs_eventloop_lag_seconds (how long a
+ * setImmediate waited at the previous scrape) stays.
+ */
+function registerEventLoopLag(registry: Registry, resolutionMs: number): void {
+  for (const stat of LAG_STATS) registry.removeSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`);
+  const histogram = createHistogram();
+  // performance.now(): a monotonic interval timer, not wall-clock time (which is the Clock's).
+  let last = performance.now();
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    // Nanoseconds, at least 1: the histogram records positive integers only.
+    histogram.record(Math.max(1, Math.round((now - last - resolutionMs) * 1e6)));
+    last = now;
+  }, resolutionMs);
+  sampler.unref();
+
+  const gauges = new Map<(typeof LAG_STATS)[number], Gauge>();
+  for (const stat of LAG_STATS) {
+    const what = stat === 'stddev' ? 'standard deviation' : stat.startsWith('p') ? `${stat.slice(1)}th percentile` : stat;
+    gauges.set(stat, new Gauge({
+      name: `nodejs_eventloop_lag_${stat}_seconds`,
+      help: `The ${what} of how late a timer due every ${resolutionMs} ms ran, since the previous scrape.`,
+      registers: [registry],
+      // The first gauge reads and resets the histogram for all of them, once per scrape.
+      ...(stat === 'min' ? { collect: () => readLag() } : {}),
+    }));
+  }
+  function readLag(): void {
+    // No tick since the last scrape (two scrapes within one interval): the last window's figures stand.
+    if (histogram.count === 0) return;
+    const s = (ns: number) => ns / 1e9;
+    const values: Record<(typeof LAG_STATS)[number], number> = {
+      min: s(histogram.min),
+      max: s(histogram.max),
+      mean: s(histogram.mean),
+      stddev: s(histogram.stddev),
+      p50: s(histogram.percentile(50)),
+      p90: s(histogram.percentile(90)),
+      p99: s(histogram.percentile(99)),
+    };
+    for (const stat of LAG_STATS) gauges.get(stat)!.set(values[stat]);
+    histogram.reset();
   }
 }
 

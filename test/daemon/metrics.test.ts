@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { register as globalRegistry } from 'prom-client';
-import { MonkeyMetrics } from '../../src/daemon/metrics.js';
-import { aDryRun, aKillThatRecovered, aSkippedCycle, aWeakness, parsePrometheus, sampleValue } from './helpers.js';
+import { DaemonState } from '../../src/daemon/state.js';
+import { startControlServer, type ControlServer } from '../../src/daemon/http-server.js';
+import { MAX_RECOVERY_APP_LABELS, MonkeyMetrics, OTHER_APP_LABEL } from '../../src/daemon/metrics.js';
+import { memoryLogger } from '../../src/log.js';
+import { ManualClock } from '../../src/platform/clock.js';
+import { PROMTOOL_MISSING, havePromtool, promtoolCheckMetrics } from '../deploy/promtool.js';
+import { aDryRun, aFridayAfternoon, aKillThatRecovered, aSkippedCycle, aWeakness, parsePrometheus, sampleValue } from './helpers.js';
 
 async function scrape(metrics: MonkeyMetrics) {
   return parsePrometheus((await metrics.expose()).body);
 }
 
 describe('MonkeyMetrics', () => {
-  it('exposes every named metric in Prometheus text format, with default process metrics under the prefix', async () => {
+  it('exposes every named metric in Prometheus text format, with the default process metrics unprefixed', async () => {
     const metrics = new MonkeyMetrics({ version: '1.2.3' });
     const { samples, types } = await scrape(metrics);
     for (const [name, type] of [
@@ -26,13 +32,47 @@ describe('MonkeyMetrics', () => {
       ['marathon_monkey_quarantined_apps', 'gauge'],
       ['marathon_monkey_last_cycle_timestamp_seconds', 'gauge'],
       ['marathon_monkey_build_info', 'gauge'],
-      ['marathon_monkey_process_cpu_seconds_total', 'counter'],
+      // The names Node.js dashboards query.
+      ['process_cpu_seconds_total', 'counter'],
+      ['process_resident_memory_bytes', 'gauge'],
+      ['process_start_time_seconds', 'gauge'],
+      ['nodejs_heap_size_used_bytes', 'gauge'],
+      ['nodejs_eventloop_lag_seconds', 'gauge'],
+      ['nodejs_eventloop_lag_p99_seconds', 'gauge'],
+      ['nodejs_gc_duration_seconds', 'histogram'],
+      ['nodejs_active_handles', 'gauge'],
     ]) {
       assert.equal(types.get(name!), type, name);
     }
     assert.equal(sampleValue(samples, 'marathon_monkey_build_info', { version: '1.2.3' }), 1);
     assert.equal(sampleValue(samples, 'marathon_monkey_paused'), 0);
-    for (const name of types.keys()) assert.ok(name.startsWith('marathon_monkey_'), name);
+    for (const name of types.keys()) assert.match(name, /^(marathon_monkey_|process_|nodejs_)/);
+    for (const name of types.keys()) assert.ok(!/^marathon_monkey_(process|nodejs)_/.test(name), `${name}: default metrics carry no prefix`);
+    // Gauges named like counters: promtool rejects them, and nodejs_active_handles{type} holds the same counts.
+    assert.equal(types.get('nodejs_active_handles_total'), undefined);
+  });
+
+  it('measures event-loop lag beyond the sampling interval: ~0 when idle, the stall when blocked', async () => {
+    const metrics = new MonkeyMetrics();
+    await scrape(metrics); // starts a fresh measurement window
+    await new Promise((r) => setTimeout(r, 150));
+    const idle = (await scrape(metrics)).samples;
+    // An idle loop used to read the sampling interval itself (0.1 s) as its lag.
+    for (const stat of ['min', 'mean', 'p50']) {
+      const v = sampleValue(idle, `nodejs_eventloop_lag_${stat}_seconds`)!;
+      assert.ok(v >= 0 && v < 0.015, `idle ${stat} ${v}`);
+    }
+
+    const stallMs = 120;
+    const until = performance.now() + stallMs;
+    while (performance.now() < until) {
+      // blocks the event loop, as a long synchronous parse would
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    const { samples } = await scrape(metrics);
+    const max = sampleValue(samples, 'nodejs_eventloop_lag_max_seconds')!;
+    assert.ok(max >= (stallMs - 25) / 1000 && max < 1, `a ${stallMs} ms stall read as max ${max}`);
+    assert.ok(sampleValue(samples, 'nodejs_eventloop_lag_p50_seconds')! < max);
   });
 
   it('never touches the global default registry', () => {
@@ -86,6 +126,20 @@ describe('MonkeyMetrics', () => {
     assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/a' }), undefined);
   });
 
+  it(`labels recovery times by app for the first ${MAX_RECOVERY_APP_LABELS} apps only, later ones as app="${OTHER_APP_LABEL}"`, async () => {
+    const metrics = new MonkeyMetrics({ defaultMetrics: false });
+    const apps = Array.from({ length: MAX_RECOVERY_APP_LABELS + 5 }, (_, i) => `/team/app-${i}`);
+    for (const appId of [...apps, apps[0]!, apps.at(-1)!]) {
+      metrics.recordCycle({ ...aKillThatRecovered, victims: [{ appId, taskId: 't' }], after: { [appId]: { recovered: true, timeToRecoverMs: 1000 } } });
+    }
+    const { samples } = await scrape(metrics);
+    const counts = samples.filter((s) => s.name === 'marathon_monkey_time_to_recover_seconds_count');
+    assert.equal(counts.length, MAX_RECOVERY_APP_LABELS + 1, 'series are bounded');
+    assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_count', { app: apps[0]! }), 2);
+    assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_count', { app: OTHER_APP_LABEL }), 6);
+    assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_count', { app: apps.at(-1)! }), undefined);
+  });
+
   it('records Marathon request latency and errors by endpoint template', async () => {
     const metrics = new MonkeyMetrics({ defaultMetrics: false });
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', status: 200, durationMs: 120 });
@@ -106,5 +160,41 @@ describe('MonkeyMetrics', () => {
     const { samples } = await scrape(metrics);
     assert.equal(sampleValue(samples, 'marathon_monkey_paused'), 1);
     assert.equal(sampleValue(samples, 'marathon_monkey_halted'), 1);
+  });
+});
+
+describe('GET /metrics through promtool', () => {
+  let server: ControlServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it('`promtool check metrics` accepts the whole exposition, default metrics and every cycle metric included', async function () {
+    if (!havePromtool()) {
+      process.stderr.write(`\n  SKIPPED: ${PROMTOOL_MISSING}\n`);
+      this.skip();
+    }
+    const clock = new ManualClock(aFridayAfternoon);
+    const metrics = new MonkeyMetrics({ version: '0.1.0' });
+    for (const r of [aKillThatRecovered, aWeakness, aDryRun, aSkippedCycle]) metrics.recordCycle(r);
+    metrics.recordCycle({ outcome: 'error', strategy: 'task', error: { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader' } });
+    metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', status: 200, durationMs: 120 });
+    metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', durationMs: 5000, error: 'E_TIMEOUT' });
+    server = await startControlServer({
+      host: '127.0.0.1',
+      port: 0,
+      state: new DaemonState({ clock }),
+      metrics,
+      controlToken: '',
+      logger: memoryLogger().logger,
+      clock,
+      status: () => ({ version: '0.1.0', dryRun: true, seed: 's', nextCycles: [], config: {} }),
+    });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(text, /^process_cpu_seconds_total /m);
+    assert.match(text, /^marathon_monkey_kills_total\{/m);
+    const verdict = promtoolCheckMetrics(text);
+    assert.equal(verdict.status, 0, `promtool check metrics:\n${verdict.output}`);
   });
 });
