@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { MarathonApp, MarathonTask } from '../marathon/types.js';
-import { parseAppLabels } from './labels.js';
+import { echoLabelValue, enabledLabel, parseAppLabels } from './labels.js';
 import type { ChaosMemory } from './memory.js';
 import { REASONS, type Skip } from './reasons.js';
 import { LABEL_ENABLED, LABEL_FRAMEWORK, type ChaosSettings } from './settings.js';
@@ -62,19 +62,24 @@ function hasPersistentVolumes(app: MarathonApp): boolean {
 export const APP_GUARDS: readonly AppGuard[] = [
   {
     name: 'opt-out',
-    doc: `label ${LABEL_ENABLED}=false always excludes the app`,
-    check: (app) =>
-      app.labels[LABEL_ENABLED]?.trim().toLowerCase() === 'false'
-        ? no({ ok: false, reason: REASONS.optedOut, detail: `label ${LABEL_ENABLED}=false` })
-        : OK,
+    doc: `label ${LABEL_ENABLED}=false (or no/off/0) always excludes the app; a value that is not a boolean excludes it too`,
+    check: (app) => {
+      // A value that is neither true nor false may have been meant as an opt-out: never a victim.
+      const e = enabledLabel(app);
+      if (!e.ok) return no({ ok: false, reason: REASONS.badLabel, detail: e.detail });
+      return e.enabled === false ? no({ ok: false, reason: REASONS.optedOut, detail: `label ${LABEL_ENABLED}=false` }) : OK;
+    },
   },
   {
     name: 'opt-in',
     doc: `with optIn, only apps labelled ${LABEL_ENABLED}=true`,
-    check: (app, { settings }) =>
-      settings.optIn && app.labels[LABEL_ENABLED]?.trim().toLowerCase() !== 'true'
-        ? no({ ok: false, reason: REASONS.notOptedIn, detail: `optIn is on and the app has no label ${LABEL_ENABLED}=true` })
-        : OK,
+    check: (app, { settings }) => {
+      if (!settings.optIn) return OK;
+      const e = enabledLabel(app);
+      return e.ok && e.enabled === true
+        ? OK
+        : no({ ok: false, reason: REASONS.notOptedIn, detail: `optIn is on and the app has no label ${LABEL_ENABLED}=true` });
+    },
   },
   {
     name: 'include',
@@ -107,7 +112,7 @@ export const APP_GUARDS: readonly AppGuard[] = [
     check: (app, { settings }) => {
       const name = app.labels[LABEL_FRAMEWORK];
       return !settings.allowFrameworks && name !== undefined && name !== ''
-        ? no({ ok: false, reason: REASONS.framework, detail: `framework ${name}; set allowFrameworks to include it` })
+        ? no({ ok: false, reason: REASONS.framework, detail: `framework ${echoLabelValue(name)}; set allowFrameworks to include it` })
         : OK;
     },
   },
@@ -124,9 +129,7 @@ export const APP_GUARDS: readonly AppGuard[] = [
     doc: 'the monkey.* labels on the app are valid',
     check: (app) => {
       const parsed = parseAppLabels(app);
-      return parsed.ok
-        ? OK
-        : no({ ok: false, reason: REASONS.badLabel, detail: `label ${parsed.label}=${JSON.stringify(parsed.value)} ${parsed.problem}` });
+      return parsed.ok ? OK : no({ ok: false, reason: REASONS.badLabel, detail: parsed.detail });
     },
   },
   {

@@ -1,48 +1,155 @@
 import type { MarathonApp } from '../marathon/types.js';
-import { LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT } from './settings.js';
+import { parseBoolean } from '../platform/booleans.js';
+import { LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT } from './settings.js';
 
 /** Per-app chaos settings read from the app's labels, validated. */
 export interface AppLabels {
+  /** `monkey.enabled`: undefined when the app has no such label (or an empty one). */
+  enabled?: boolean;
   minHealthy?: number;
   recoveryTimeoutSeconds?: number;
 }
 
-export type LabelParse = { ok: true; labels: AppLabels } | { ok: false; label: string; value: string; problem: string };
+export interface LabelProblem {
+  ok: false;
+  /** The label key as written on the app. */
+  label: string;
+  /** The value as written (whole; echo it only through echoLabelValue). */
+  value: string;
+  problem: string;
+  /** One line for skip records and `explain`, with the value shortened. */
+  detail: string;
+}
+
+export type LabelParse = { ok: true; labels: AppLabels } | LabelProblem;
+
+export type EnabledParse = { ok: true; enabled: boolean | undefined } | LabelProblem;
 
 const INTEGER = /^\s*\d+\s*$/;
 
+/** Longest label value echoed into records, logs and `explain`; the rest is counted, not copied. */
+export const MAX_ECHOED_LABEL_CHARS = 64;
+
 /**
- * Reads and validates `monkey.min-healthy` (integer ≥ 0) and `monkey.recovery-timeout`
+ * A label value as it may be echoed: JSON-quoted, at most MAX_ECHOED_LABEL_CHARS characters, the
+ * rest summarised with the value's size. A 500 KB label echoed in full every cycle made every
+ * journal record 1 MB.
+ */
+export function echoLabelValue(value: string): string {
+  if (value.length <= MAX_ECHOED_LABEL_CHARS) return JSON.stringify(value);
+  let head = value.slice(0, MAX_ECHOED_LABEL_CHARS);
+  // Never cut a surrogate pair in half.
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  return `${JSON.stringify(head)}… (${Buffer.byteLength(value, 'utf8')} bytes)`;
+}
+
+/**
+ * Reads and validates the `monkey.*` labels: `monkey.enabled` (a boolean, the words the
+ * configuration accepts), `monkey.min-healthy` (integer ≥ 0) and `monkey.recovery-timeout`
  * (integer seconds ≥ 1). A bad value skips the app rather than falling back to a default: a typo
  * in a safety setting must not silently make the app easier to kill.
+ *
+ * Keys starting with `monkey.` are matched regardless of case (`Monkey.Enabled=false` opts out as
+ * surely as `monkey.enabled=false`); two spellings of one key with different values are a bad
+ * label. Values are trimmed and one pair of surrounding straight quotes is dropped (`"false"`
+ * reads as false), since that is how values pasted from JSON or YAML look.
  */
 export function parseAppLabels(app: MarathonApp): LabelParse {
-  // Several guards ask per app and cycle; the labels object of a listed app is never mutated.
+  return parsedOf(app).all;
+}
+
+/** Just `monkey.enabled`, so opting out works even when another monkey.* label is bad. */
+export function enabledLabel(app: MarathonApp): EnabledParse {
+  return parsedOf(app).enabled;
+}
+
+interface Parsed {
+  enabled: EnabledParse;
+  all: LabelParse;
+}
+
+// Several guards ask per app and cycle; the labels object of a listed app is never mutated.
+const cache = new WeakMap<Record<string, string>, Parsed>();
+
+function parsedOf(app: MarathonApp): Parsed {
   const cached = cache.get(app.labels);
   if (cached) return cached;
-  const parsed = parseLabels(app);
+  const parsed = parseLabels(app.labels);
   cache.set(app.labels, parsed);
   return parsed;
 }
 
-const cache = new WeakMap<Record<string, string>, LabelParse>();
+type Found = { key: string; value: string } | LabelProblem | undefined;
 
-function parseLabels(app: MarathonApp): LabelParse {
-  const labels: AppLabels = {};
-  const minHealthy = app.labels[LABEL_MIN_HEALTHY];
-  if (minHealthy !== undefined) {
-    if (!INTEGER.test(minHealthy)) {
-      return { ok: false, label: LABEL_MIN_HEALTHY, value: minHealthy, problem: 'must be a whole number ≥ 0' };
-    }
-    labels.minHealthy = Number.parseInt(minHealthy, 10);
+/** The monkey.* labels by lower-cased key, each with every spelling found on the app. */
+function monkeyLabels(labels: Record<string, string>): Map<string, { key: string; value: string }[]> {
+  const out = new Map<string, { key: string; value: string }[]>();
+  for (const key of Object.keys(labels)) {
+    if (key.length < 7 || key.slice(0, 7).toLowerCase() !== 'monkey.') continue;
+    const value = labels[key];
+    if (typeof value !== 'string') continue;
+    const name = key.toLowerCase();
+    const list = out.get(name);
+    if (list) list.push({ key, value });
+    else out.set(name, [{ key, value }]);
   }
-  const timeout = app.labels[LABEL_RECOVERY_TIMEOUT];
+  return out;
+}
+
+function find(found: Map<string, { key: string; value: string }[]>, name: string): Found {
+  const list = found.get(name);
+  if (list === undefined) return undefined;
+  const first = list[0]!;
+  if (list.every((l) => l.value === first.value)) return first;
+  const keys = list.map((l) => l.key).join(', ');
+  const problem = 'are one label in different case with different values; keep one';
+  return { ok: false, label: keys, value: first.value, problem, detail: `labels ${list.map((l) => `${l.key}=${echoLabelValue(l.value)}`).join(', ')} ${problem}` };
+}
+
+function bad(key: string, value: string, problem: string): LabelProblem {
+  return { ok: false, label: key, value, problem, detail: `label ${key}=${echoLabelValue(value)} ${problem}` };
+}
+
+/** Trimmed, with one pair of surrounding straight quotes (`"…"` or `'…'`) removed. */
+function unquote(value: string): string {
+  const v = value.trim();
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0]) return v.slice(1, -1).trim();
+  return v;
+}
+
+function parseLabels(raw: Record<string, string>): Parsed {
+  const found = monkeyLabels(raw);
+  const labels: AppLabels = {};
+
+  let enabled: EnabledParse = { ok: true, enabled: undefined };
+  const e = find(found, LABEL_ENABLED);
+  if (e !== undefined && 'ok' in e) {
+    enabled = e;
+  } else if (e !== undefined) {
+    const text = unquote(e.value);
+    // An empty value is Marathon's "label without a value": the same as no label.
+    const b = text === '' ? undefined : parseBoolean(text);
+    if (text !== '' && b === undefined) enabled = bad(e.key, e.value, 'must be true or false (also yes/no, on/off, 1/0)');
+    else enabled = { ok: true, enabled: b };
+  }
+  if (!enabled.ok) return { enabled, all: enabled };
+  if (enabled.enabled !== undefined) labels.enabled = enabled.enabled;
+
+  const minHealthy = find(found, LABEL_MIN_HEALTHY);
+  if (minHealthy !== undefined) {
+    if ('ok' in minHealthy) return { enabled, all: minHealthy };
+    const text = unquote(minHealthy.value);
+    if (!INTEGER.test(text)) return { enabled, all: bad(minHealthy.key, minHealthy.value, 'must be a whole number ≥ 0') };
+    labels.minHealthy = Number.parseInt(text, 10);
+  }
+  const timeout = find(found, LABEL_RECOVERY_TIMEOUT);
   if (timeout !== undefined) {
-    const seconds = INTEGER.test(timeout) ? Number.parseInt(timeout, 10) : NaN;
-    if (!(seconds >= 1)) {
-      return { ok: false, label: LABEL_RECOVERY_TIMEOUT, value: timeout, problem: 'must be a whole number of seconds ≥ 1' };
-    }
+    if ('ok' in timeout) return { enabled, all: timeout };
+    const text = unquote(timeout.value);
+    const seconds = INTEGER.test(text) ? Number.parseInt(text, 10) : NaN;
+    if (!(seconds >= 1)) return { enabled, all: bad(timeout.key, timeout.value, 'must be a whole number of seconds ≥ 1') };
     labels.recoveryTimeoutSeconds = seconds;
   }
-  return { ok: true, labels };
+  return { enabled, all: { ok: true, labels } };
 }

@@ -73,3 +73,46 @@ describe('cycle records', () => {
     assert.match(summarizeCycle(rec), /HALTED[\s\S]*WEAKNESS \/a: not-recovered/);
   });
 });
+
+describe('explainApp and monkey.enabled values', () => {
+  const now = aTuesdayMorning;
+  const labelled = (labels: Record<string, string>) => app('/a', { app: { labels } });
+  const explain = (labels: Record<string, string>, optIn: boolean) => explainApp('/a', [labelled(labels)], null, chaosSettings({ optIn }), EMPTY_MEMORY, now);
+  const guard = (e: ReturnType<typeof explain>, name: string) => e.guards.find((g) => g.guard === name)!;
+
+  for (const optIn of [false, true]) {
+    for (const labels of [
+      { 'monkey.enabled': 'no' },
+      { 'monkey.enabled': '0' },
+      { 'monkey.enabled': 'off' },
+      { 'monkey.enabled': '"false"' },
+      { 'Monkey.Enabled': 'false' },
+    ]) {
+      it(`${JSON.stringify(labels)} with optIn ${optIn}: not eligible, opted out`, () => {
+        const e = explain(labels, optIn);
+        assert.equal(e.eligible, false);
+        assert.equal(guard(e, 'opt-out').reason, 'opted-out');
+      });
+    }
+    for (const labels of [{ 'monkey.enabled': 'maybe' }, { 'monkey.enabled': 'true', 'Monkey.Enabled': 'false' }]) {
+      it(`${JSON.stringify(labels)} with optIn ${optIn}: not eligible, bad-label`, () => {
+        const e = explain(labels, optIn);
+        assert.equal(e.eligible, false);
+        assert.equal(guard(e, 'opt-out').reason, 'bad-label');
+        assert.equal(guard(e, 'labels').reason, 'bad-label');
+      });
+    }
+  }
+  for (const value of ['yes', '1', 'on', '"true"']) {
+    it(`monkey.enabled=${value} with optIn: eligible`, () => {
+      assert.equal(explain({ 'monkey.enabled': value }, true).eligible, true);
+    });
+  }
+  it('a 500 KB label value is shortened in every guard detail', () => {
+    const e = explain({ 'monkey.enabled': 'z'.repeat(500_000) }, false);
+    assert.equal(e.eligible, false);
+    const text = JSON.stringify(e);
+    assert.ok(text.length < 4000, `explanation is ${text.length} characters`);
+    assert.match(text, /… \(500000 bytes\)/);
+  });
+});

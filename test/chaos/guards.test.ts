@@ -194,3 +194,85 @@ describe('judgeSteadyState', () => {
     assert.ok(judgeSteadyState(a, now, s, new Set(['a.instance-x._app.1'])).ok);
   });
 });
+
+describe('monkey.enabled: the configuration’s booleans, any key case, nothing else', () => {
+  /** An app with exactly these labels (the fixture's own monkey.enabled=true left out). */
+  const labelled = (labels: Record<string, string>): MarathonApp => app('/a', { app: { labels } });
+  const falsy = ['false', 'no', '0', 'off', 'FALSE', 'No', ' off ', '"false"', "'no'", '" 0 "'];
+  const truthy = ['true', 'yes', '1', 'on', 'TRUE', 'Yes', ' on ', '"true"', "'1'"];
+  const bad = ['maybe', 'disabled', 'ture', 'nein', 'false false', '"false', 'false"', '""false""', '-1', '2', 'null'];
+
+  for (const optIn of [false, true]) {
+    for (const value of falsy) {
+      it(`monkey.enabled=${JSON.stringify(value)} with optIn ${optIn} → opted-out`, () => {
+        assert.equal(verdictFor(labelled({ 'monkey.enabled': value }), { optIn }), 'opted-out');
+      });
+    }
+    for (const value of bad) {
+      it(`monkey.enabled=${JSON.stringify(value)} with optIn ${optIn} → bad-label, never a victim`, () => {
+        assert.equal(verdictFor(labelled({ 'monkey.enabled': value }), { optIn }), 'bad-label');
+      });
+    }
+    for (const key of ['Monkey.Enabled', 'MONKEY.ENABLED', 'monkey.Enabled']) {
+      it(`${key}=false with optIn ${optIn} → opted-out (monkey.* keys match in any case)`, () => {
+        assert.equal(verdictFor(labelled({ [key]: 'false' }), { optIn }), 'opted-out');
+      });
+    }
+    it(`two spellings of monkey.enabled that disagree, optIn ${optIn} → bad-label`, () => {
+      assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'Monkey.Enabled': 'false' }), { optIn }), 'bad-label');
+    });
+    it(`two spellings of monkey.enabled that agree, optIn ${optIn} → opted-out`, () => {
+      assert.equal(verdictFor(labelled({ 'monkey.enabled': 'no', 'MONKEY.ENABLED': 'no' }), { optIn }), 'opted-out');
+    });
+    it(`opting out wins over another bad monkey.* label, optIn ${optIn}`, () => {
+      assert.equal(verdictFor(labelled({ 'monkey.enabled': 'off', 'monkey.min-healthy': 'two' }), { optIn }), 'opted-out');
+    });
+  }
+  for (const value of truthy) {
+    it(`monkey.enabled=${JSON.stringify(value)} with optIn → kept`, () => {
+      assert.equal(verdictFor(labelled({ 'monkey.enabled': value }), { optIn: true }), 'kept');
+    });
+  }
+  it('Monkey.Enabled=true opts in', () => {
+    assert.equal(verdictFor(labelled({ 'Monkey.Enabled': 'true' }), { optIn: true }), 'kept');
+  });
+  it('an app without the label: not-opted-in with optIn, kept without', () => {
+    assert.equal(verdictFor(labelled({}), { optIn: true }), 'not-opted-in');
+    assert.equal(verdictFor(labelled({}), { optIn: false }), 'kept');
+  });
+  it('the other monkey.* labels: any key case, quotes dropped, disagreeing spellings are bad', () => {
+    assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'Monkey.Min-Healthy': 'two' })), 'bad-label');
+    assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'MONKEY.MIN-HEALTHY': '3' })), 'below-min-healthy');
+    assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'monkey.min-healthy': '"3"' })), 'below-min-healthy');
+    assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'monkey.min-healthy': '1', 'Monkey.Min-Healthy': '3' })), 'bad-label');
+  });
+  it('names the label as written in the detail', () => {
+    const { skipped } = filterApps([labelled({ 'Monkey.Enabled': 'maybe' })], guardContext(chaosSettings({ optIn: false }), EMPTY_MEMORY, now));
+    assert.match(skipped[0]!.detail, /Monkey\.Enabled="maybe" must be true or false/);
+  });
+});
+
+describe('label values echoed in skip details are shortened', () => {
+  const huge = `x${'y'.repeat(499_999)}`;
+  const detailFor = (a: MarathonApp, s: Partial<ChaosSettings> = {}): string => {
+    const { skipped } = filterApps([a], guardContext(chaosSettings(s), EMPTY_MEMORY, now));
+    return skipped[0]!.detail;
+  };
+  for (const [name, a, s] of [
+    ['monkey.enabled', app('/a', { labels: { 'monkey.enabled': huge } }), {}],
+    ['monkey.enabled, opt-out mode', app('/a', { labels: { 'monkey.enabled': huge } }), { optIn: false }],
+    ['monkey.min-healthy', app('/a', { labels: { 'monkey.min-healthy': huge } }), {}],
+    ['monkey.recovery-timeout', app('/a', { labels: { 'monkey.recovery-timeout': huge } }), {}],
+    ['DCOS_PACKAGE_FRAMEWORK_NAME', app('/a', { labels: { DCOS_PACKAGE_FRAMEWORK_NAME: huge } }), {}],
+  ] as const) {
+    it(`a 500 KB ${name} label: the first 64 characters and the size`, () => {
+      const detail = detailFor(a, s);
+      assert.ok(detail.length < 250, `detail is ${detail.length} characters`);
+      assert.ok(detail.includes(`x${'y'.repeat(63)}`), detail);
+      assert.ok(detail.includes('(500000 bytes)'), detail);
+    });
+  }
+  it('a short value is echoed whole', () => {
+    assert.match(detailFor(app('/a', { labels: { 'monkey.min-healthy': 'lots' } })), /monkey\.min-healthy="lots"/);
+  });
+});
