@@ -164,6 +164,35 @@ describe('selectVictims', () => {
     });
   });
 
+  describe('victims record where they ran whenever an agent index is given', () => {
+    // Agents with a rack attribute and a fault-domain zone; the apps run on all six.
+    const agents = Array.from({ length: 6 }, (_, i) => agent(`S${i}`, `host-${i}`, { rack: `r${Math.floor(i / 2) + 1}` }, `zone-${i % 2}`));
+    const apps = Array.from({ length: 3 }, (_, k) => app(`/svc/app-${k}`, { instances: 6, taskOverrides: (i) => ({ slaveId: `S${i}`, host: `host-${i}` }) }));
+    const byId = new Map(agents.map((a) => [a.id, a]));
+    for (const strategy of ['task', 'fraction', 'host', 'rack'] as const) {
+      it(`${strategy}: every victim carries its agent's rack and zone`, () => {
+        for (let m = 0; m < 10; m++) {
+          const sel = select(apps, { strategy, fraction: 0.5, maxKills: 10 }, new Date(now + m * MINUTE), indexAgents(agents));
+          assert.ok(sel.victims.length > 0);
+          for (const v of sel.victims) {
+            const where = byId.get(v.agentId!)!;
+            assert.equal(v.rack, where.attributes.rack, `${strategy} victim ${v.taskId}`);
+            assert.equal(v.zone, where.zone, `${strategy} victim ${v.taskId}`);
+          }
+        }
+      });
+    }
+    it('a task whose agent re-registered under a new id is joined by hostname', () => {
+      const a = app('/a', { instances: 1, taskOverrides: () => ({ slaveId: 'old-S0', host: 'host-0' }) });
+      const v = select([a], { strategy: 'task', minHealthy: 0 }, aTuesdayMorning, indexAgents(agents)).victims[0]!;
+      assert.deepEqual([v.agentId, v.rack, v.zone], ['old-S0', 'r1', 'zone-0']);
+    });
+    it('without an agent index, rack and zone are null unless Marathon reported a zone on the task', () => {
+      const v = select([app('/a', { taskOverrides: () => ({ zone: 'zone-t' }) })], { strategy: 'task' }).victims[0]!;
+      assert.deepEqual([v.rack, v.zone], [null, 'zone-t']);
+    });
+  });
+
   describe('determinism', () => {
     const { apps, index } = rackedCluster(5, 6);
     for (const strategy of ['task', 'fraction', 'host', 'rack'] as const) {
