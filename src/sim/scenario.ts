@@ -165,6 +165,19 @@ export const DEFAULT_FAULTS: FaultSettings = {
 
 export const DEFAULT_SLOW_RECOVERY_EXTRA_MS = 5000;
 
+/**
+ * Sizes the simulator accepts from a scenario file. Every task is an object with a history, so an
+ * absurd count ("instances": 100000000) would exhaust the heap and crash with a stack trace instead
+ * of naming the field. The largest benchmark cluster is 50,000 tasks (5,000 apps × 10), which
+ * fits with room to spare; generateSyntheticScenario builds clusters directly and is not bound.
+ */
+export const SCENARIO_LIMITS = {
+  /** Instances of one app (Marathon itself has no hard cap, but real apps rarely pass a few thousand). */
+  instancesPerApp: 10_000,
+  /** Tasks of all apps together. */
+  totalTasks: 100_000,
+} as const;
+
 /** Collects every problem with its path, so one run of the validator reports all of them. */
 class Checker {
   readonly problems: string[] = [];
@@ -404,7 +417,7 @@ function parseApp(c: Checker, path: string, v: unknown): ScenarioApp {
   });
   return {
     id,
-    instances: c.number(`${path}.instances`, o.instances, undefined, { integer: true, min: 0 }) ?? 0,
+    instances: appInstances(c, path, id, o.instances),
     cmd,
     cpus: c.number(`${path}.cpus`, o.cpus, 0.1, { min: 0 }) ?? 0.1,
     mem: c.number(`${path}.mem`, o.mem, 128, { min: 0 }) ?? 128,
@@ -419,6 +432,22 @@ function parseApp(c: Checker, path: string, v: unknown): ScenarioApp {
     unhealthy: c.boolean(`${path}.unhealthy`, o.unhealthy, false),
     recentFailure: c.boolean(`${path}.recentFailure`, o.recentFailure, false),
   };
+}
+
+function appInstances(c: Checker, path: string, id: string, v: unknown): number {
+  const n = c.number(`${path}.instances`, v, undefined, { integer: true, min: 0 }) ?? 0;
+  const max = SCENARIO_LIMITS.instancesPerApp;
+  if (n <= max) return n;
+  c.problem(
+    `${path}.instances`,
+    `app ${id === '' ? '(no id)' : `"${id}"`} asks for ${formatCount(n)} instances; the simulator allows at most ${formatCount(max)} per app ` +
+      `(and ${formatCount(SCENARIO_LIMITS.totalTasks)} tasks in all); lower it`,
+  );
+  return 0;
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function parseHealthCheck(c: Checker, path: string, v: unknown): ScenarioHealthCheck {
@@ -610,6 +639,15 @@ function crossCheck(c: Checker, marathon: Scenario['marathon'], agents: Scenario
     }
     if (app.instances > 0 && agents.length === 0) c.problem(`apps[${i}].instances`, 'the app has instances but there are no agents to run them; add agents');
   });
+  const total = apps.reduce((n, a) => n + a.instances, 0);
+  if (total > SCENARIO_LIMITS.totalTasks) {
+    const largest = apps.reduce((a, b) => (b.instances > a.instances ? b : a));
+    c.problem(
+      'apps',
+      `the apps ask for ${formatCount(total)} tasks in all; the simulator allows at most ${formatCount(SCENARIO_LIMITS.totalTasks)} ` +
+        `(the largest is "${largest.id}" with ${formatCount(largest.instances)}); lower the instances`,
+    );
+  }
 }
 
 /** Reads and validates a scenario file. */

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { seededRandom, type Random } from '../platform/random.js';
 import { handleApi } from './api.js';
@@ -22,6 +23,25 @@ export interface StartSimOptions {
   noLeaderHoldMs?: number;
   /** Real-time interval of the ticker that advances the model and pushes SSE events. */
   tickMs?: number;
+}
+
+/**
+ * A port the simulator cannot take is the operator's choice to change, not a bug: E_PORT_IN_USE
+ * when something else listens there, E_LISTEN for anything else (a privileged port, a host
+ * address this machine does not have).
+ */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number, setting: string): MonkeyError {
+  const where = `${host}:${port}`;
+  if (err.code === 'EADDRINUSE') {
+    return new MonkeyError('E_PORT_IN_USE', `the simulator cannot listen on ${where}: another process already uses that port`, {
+      hint: `choose another port with ${setting === '--port' ? '--port (0 picks a free one)' : `${setting} (0 or null picks a free one)`}, or stop the process that holds it`,
+      cause: err,
+    });
+  }
+  return new MonkeyError('E_LISTEN', `the simulator cannot listen on ${where}: ${err.code ?? err.message}`, {
+    hint: err.code === 'EACCES' ? `ports below 1024 need privileges; choose a port of 1024 or more with ${setting}` : `check ${setting}`,
+    cause: err,
+  });
 }
 
 export interface RequestLogEntry {
@@ -343,11 +363,13 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     return false;
   };
 
-  const listen = (server: Server, port: number): Promise<number> =>
+  /** `setting` names where the port came from, so the hint says what to change. */
+  const listen = (server: Server, port: number, setting: string): Promise<number> =>
     new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (err: NodeJS.ErrnoException): void => reject(listenError(err, host, port, setting));
+      server.once('error', onError);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         resolve((server.address() as AddressInfo).port);
       });
     });
@@ -363,7 +385,8 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     const leaderIndexForPort = scenario.marathon.leader ?? 0;
     for (let i = 0; i < scenario.marathon.instances; i++) {
       const server = createServer();
-      const port = await listen(server, i === leaderIndexForPort && options.port !== undefined ? options.port : (scenario.marathon.ports[i] ?? 0));
+      const fromOption = i === leaderIndexForPort && options.port !== undefined;
+      const port = await listen(server, fromOption ? (options.port as number) : (scenario.marathon.ports[i] ?? 0), fromOption ? '--port' : `the scenario's marathon.ports[${i}]`);
       const inst: Instance = { index: i, server, port, hostPort: `${host}:${port}`, url: `http://${host}:${port}`, streams: new Set() };
       server.on('request', (req: IncomingMessage, res: ServerResponse) => {
         handleMarathon(inst, req, res).catch(onError(res));
@@ -381,7 +404,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
       };
       go().catch(onError(res));
     });
-    const mesosPort = await listen(mesosServer, scenario.mesos.port ?? 0);
+    const mesosPort = await listen(mesosServer, scenario.mesos.port ?? 0, "the scenario's mesos.port");
     mesosServers.push(mesosServer);
     mesosHostPort = `${host}:${mesosPort}`;
     mesosUrl = `http://${mesosHostPort}`;
@@ -393,7 +416,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
         res.writeHead(307, { Location: `//${mesosHostPort}${req.url ?? '/'}`, 'Content-Length': '0' });
         res.end();
       });
-      await listen(standby, 0);
+      await listen(standby, 0, 'an ephemeral port');
       mesosServers.push(standby);
     }
   } catch (err) {
