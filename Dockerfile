@@ -20,10 +20,11 @@ RUN npm test && npm prune --omit=dev
 FROM node:22-bookworm-slim AS runtime
 # MALLOC_ARENA_MAX=2: glibc gives each of libuv's worker threads a malloc arena of its own, and
 # their fragments made the daemon's RSS wander by 1-3 MB over hours (scripts/bench-footprint.mjs).
+# No MONKEY_PORT here: it would win over the PORT0 Marathon assigns and health-checks. The daemon
+# listens on MONKEY_PORT, else PORT0, else 8000 (plain `docker run`).
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
-    MONKEY_JOURNAL=/var/lib/marathon-monkey/journal.jsonl \
-    MONKEY_PORT=8000
+    MONKEY_JOURNAL=/var/lib/marathon-monkey/journal.jsonl
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
