@@ -115,6 +115,7 @@ export function clientsFrom(
   const common = {
     timeoutMs: m.timeoutMs,
     retries: m.retries,
+    maxResponseBytes: m.maxResponseMb * 1024 * 1024,
     clock: deps.clock,
     logger: deps.logger,
     ...(auth === undefined ? {} : { auth }),

@@ -29,5 +29,7 @@ export interface HttpClientOptions {
   logger?: Logger;
   onRequest?: (event: RequestEvent) => void;
   backoff?: { baseMs: number; maxMs: number };
+  /** Cap on one answer's body in bytes (config marathon.maxResponseMb); default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
   transport?: HttpTransport;
 }

@@ -62,3 +62,54 @@ function describe(f: { failure: TransportFailure; method: string; endpoint: stri
       return `${what}: request failed (${f.errno ?? 'unknown error'})`;
   }
 }
+
+/** The cap on one answer's body, and what an answer over it fails with. */
+export interface ResponseLimit {
+  maxBytes: number;
+  /** Stable code, e.g. E_MARATHON_RESPONSE_TOO_LARGE. */
+  code: string;
+  /** Tells the operator which setting raises the cap. */
+  hint: string;
+}
+
+/**
+ * An answer larger than the configured cap: announced by Content-Length (refused before reading)
+ * or grown past it while streaming (the connection is dropped there). Not a TransportError on
+ * purpose: callers retry and fail over on those, and an endless or runaway answer is not worth
+ * asking again.
+ */
+export class ResponseTooLargeError extends MonkeyError {
+  override readonly name = 'ResponseTooLargeError';
+  readonly method: string;
+  readonly endpoint: string;
+  readonly target: string;
+  readonly status: number;
+  readonly maxBytes: number;
+  /** Content-Length when it announced too much, else the bytes received when the read stopped. */
+  readonly bytes: number;
+  readonly announced: boolean;
+
+  constructor(limit: ResponseLimit, fields: { method: string; endpoint: string; target: string; status: number; bytes: number; announced: boolean }) {
+    const what = `${fields.method} ${fields.endpoint} on ${fields.target}`;
+    const cap = mb(limit.maxBytes);
+    super(
+      limit.code,
+      fields.announced
+        ? `${what}: the answer (status ${fields.status}) announces ${mb(fields.bytes)}, more than the ${cap} cap; it was not read`
+        : `${what}: the answer (status ${fields.status}) grew past the ${cap} cap while streaming; the connection was dropped and the request abandoned`,
+      { hint: limit.hint },
+    );
+    this.method = fields.method;
+    this.endpoint = fields.endpoint;
+    this.target = fields.target;
+    this.status = fields.status;
+    this.maxBytes = limit.maxBytes;
+    this.bytes = fields.bytes;
+    this.announced = fields.announced;
+  }
+}
+
+function mb(bytes: number): string {
+  const v = bytes / (1024 * 1024);
+  return `${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} MB`;
+}

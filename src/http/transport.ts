@@ -4,7 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import got, { RequestError, TimeoutError, type Request } from 'got';
 import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
-import { TransportError, type TransportFailure } from './errors.js';
+import { ResponseTooLargeError, TransportError, type ResponseLimit, type TransportFailure } from './errors.js';
 import { isAscii } from 'node:buffer';
 import { decodeText } from './json.js';
 
@@ -33,7 +33,23 @@ export interface HttpRequest {
    * carries the sink and the `received` body (and `body` is empty); the caller finishes the parse.
    */
   okBodySink?: () => BodySink;
+  /**
+   * Cap on the body (any status). Default DEFAULT_RESPONSE_LIMIT. An answer over it rejects with
+   * ResponseTooLargeError: before reading when Content-Length says so, else as soon as the count of
+   * bytes received passes it, dropping the connection (an endless answer would otherwise grow the
+   * process until the request timeout).
+   */
+  limit?: ResponseLimit;
 }
+
+/** Well above the largest real listing (50,000 tasks are ~60 MB), well below what hurts the process. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+export const DEFAULT_RESPONSE_LIMIT: ResponseLimit = {
+  maxBytes: DEFAULT_MAX_RESPONSE_BYTES,
+  code: 'E_HTTP_RESPONSE_TOO_LARGE',
+  hint: 'the server sent a far larger answer than any real cluster needs; check what answers at this URL',
+};
 
 /** Takes a body piece by piece. Must not throw: a sink records its own trouble for the caller. */
 export interface BodySink {
@@ -114,13 +130,16 @@ export class HttpTransport {
         ...(req.fresh === true ? { agent: this.freshAgents } : {}),
         ...(this.ca === undefined ? {} : { https: { certificateAuthority: this.ca } }),
       });
-      const { status, headers, body, sink } = await readBody(stream, req.okBodySink);
+      const { status, headers, body, sink } = await readBody(stream, req.okBodySink, req.limit ?? DEFAULT_RESPONSE_LIMIT, (status, bytes, announced) =>
+        new ResponseTooLargeError(req.limit ?? DEFAULT_RESPONSE_LIMIT, { method: req.method, endpoint: url.pathname, target: url.origin, status, bytes, announced }),
+      );
       const durationMs = Math.max(0, this.clock.now() - started);
       if (sink !== undefined) return { status, headers, body: '', sink, received: body, durationMs };
       const bytes = body.bytes();
       if (req.okBodyAsBytes === true && status === 200) return { status, headers, body: '', bytes, durationMs };
       return { status, headers, body: decodeText(bytes), durationMs };
     } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw error;
       throw wrapGotError(error, req, url);
     }
   }
@@ -222,20 +241,50 @@ function utf8Text(b: Buffer, start: number, end: number): string {
   return isAscii(b.subarray(start, end)) ? b.toString('latin1', start, end) : b.toString('utf8', start, end);
 }
 
-/** The whole body and, for a 200 answer when a sink factory was given, the sink it was fed to; rejects with got's error. */
-function readBody(stream: Request, sinkFactory: (() => BodySink) | undefined): Promise<{ status: number; headers: IncomingHttpHeaders; body: ReceivedBody; sink?: BodySink }> {
+/**
+ * The whole body and, for a 200 answer when a sink factory was given, the sink it was fed to;
+ * rejects with got's error, or with `tooLarge(…)` once the body is over `limit` (the stream is then
+ * destroyed, which closes the socket: nothing more is read).
+ */
+function readBody(
+  stream: Request,
+  sinkFactory: (() => BodySink) | undefined,
+  limit: ResponseLimit,
+  tooLarge: (status: number, bytes: number, announced: boolean) => ResponseTooLargeError,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: ReceivedBody; sink?: BodySink }> {
   let makeSink = sinkFactory;
   return new Promise((resolve, reject) => {
     let status = 0;
     let headers: IncomingHttpHeaders = {};
     let body = new ReceivedBody();
     let sink: BodySink | undefined;
+    let over = false;
+    const abandon = (error: ResponseTooLargeError): void => {
+      over = true;
+      stream.off('data', onData);
+      body = new ReceivedBody();
+      sink = undefined;
+      makeSink = undefined;
+      stream.on('error', ignoreLateError);
+      reject(error);
+      stream.destroy();
+    };
     stream.once('response', (response: { statusCode: number; headers: IncomingHttpHeaders }) => {
       status = response.statusCode;
       headers = response.headers;
+      const announced = Number(headers['content-length']);
+      if (headers['content-length'] !== undefined && Number.isFinite(announced) && announced > limit.maxBytes) {
+        abandon(tooLarge(status, announced, true));
+        return;
+      }
       if (status === 200 && makeSink !== undefined) sink = makeSink();
     });
     const onData = (piece: Buffer): void => {
+      if (over) return;
+      if (body.length + piece.length > limit.maxBytes) {
+        abandon(tooLarge(status, body.length + piece.length, false));
+        return;
+      }
       body.append(piece);
       sink?.write(piece, body);
     };

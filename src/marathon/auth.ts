@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../platform/clock.js';
-import { TransportError } from '../http/errors.js';
+import { ResponseTooLargeError, TransportError } from '../http/errors.js';
 import { HttpTransport } from '../http/transport.js';
 import { parseBaseUrl } from '../http/url.js';
 import { parseJsonText } from '../http/json.js';
@@ -148,13 +148,15 @@ export class ServiceAccountAuth implements AuthProvider {
         method: 'POST',
         url: this.#loginUrl,
         json: { uid: this.#uid, token: loginToken },
+        // A login answer is a few hundred bytes.
+        limit: { maxBytes: 1024 * 1024, code: 'E_HTTP_RESPONSE_TOO_LARGE', hint: 'check the DC/OS login URL: it should point at /acs/api/v1/auth/login' },
         timeoutMs: this.#timeoutMs,
       });
     } catch (e) {
       throw new MarathonError(
         'E_MARATHON_AUTH',
-        `DC/OS service-account login at ${this.#loginOrigin} failed: ${e instanceof TransportError ? e.message : 'request failed'}`,
-        { method: 'POST', endpoint, ...(e instanceof TransportError ? { cause: e } : {}) },
+        `DC/OS service-account login at ${this.#loginOrigin} failed: ${e instanceof TransportError || e instanceof ResponseTooLargeError ? e.message : 'request failed'}`,
+        { method: 'POST', endpoint, ...(e instanceof TransportError || e instanceof ResponseTooLargeError ? { cause: e } : {}) },
         'check the login URL (https://<cluster>/acs/api/v1/auth/login), the network path and the CA file',
       );
     }

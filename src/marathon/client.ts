@@ -8,10 +8,10 @@
 import { pino, type Logger } from 'pino';
 import type { AppsReader, TaskKiller } from '../chaos/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
-import { TransportError } from '../http/errors.js';
+import { ResponseTooLargeError, TransportError, type ResponseLimit } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
 import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
-import { HttpTransport, type BodySink, type HttpResponse } from '../http/transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, HttpTransport, type BodySink, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl, type BaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from './auth.js';
 import { MarathonError } from './errors.js';
@@ -57,6 +57,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
   private preferred: BaseUrl | undefined;
   /** The URL that last answered through a leader, and when; kills only go there while it is fresh. */
   private lastAnswer: { base: BaseUrl; at: number } | undefined;
+  private readonly limit: ResponseLimit;
   /** Leaders outside the configured URLs already logged (once each). */
   private readonly foreignLeaders = new Set<string>();
 
@@ -75,6 +76,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
       this.auth = fromUrl === undefined ? noAuth : basicAuth(fromUrl.username, fromUrl.password);
     }
     this.transport = options.transport ?? new HttpTransport({ ...(options.caFile === undefined ? {} : { caFile: options.caFile }), clock: this.clock });
+    this.limit = marathonResponseLimit(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
   }
 
   /** The base URL (without credentials) that answered last, else the first configured one. */
@@ -149,6 +151,10 @@ export class MarathonClient implements AppsReader, TaskKiller {
       try {
         resp = await this.send(base, 'POST', endpoint, 'scale=false', { ids: requested });
       } catch (e) {
+        if (e instanceof ResponseTooLargeError) {
+          // Marathon answered, so it received the kill; what it did is unknown (the answer was not read).
+          throw new MarathonError('E_KILL_UNCERTAIN', `POST ${endpoint}: ${e.message}; the kill of ${requested.length} task(s) may or may not have happened`, { method: 'POST', endpoint, status: e.status, cause: e });
+        }
         if (!(e instanceof TransportError)) throw e;
         if (!e.sent && attempt === 0) {
           this.lastAnswer = undefined;
@@ -329,6 +335,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
         ...(header === undefined ? {} : { headers: { authorization: header } }),
         ...(json === undefined ? {} : { json, fresh: true }),
         ...(okBodySink === undefined ? {} : { okBodySink }),
+        limit: this.limit,
         timeoutMs: this.options.timeoutMs,
       });
       const event: MarathonRequestEvent = { method, endpoint: metricEndpoint(endpoint), target: base.origin, status: resp.status, durationMs: resp.durationMs };
@@ -337,14 +344,24 @@ export class MarathonClient implements AppsReader, TaskKiller {
       return resp;
     } catch (e) {
       const durationMs = Math.max(0, this.clock.now() - started);
-      const code = e instanceof TransportError ? e.code : 'E_HTTP_OTHER';
+      const code = e instanceof TransportError || e instanceof ResponseTooLargeError ? e.code : 'E_HTTP_OTHER';
       this.options.onRequest?.({ method, endpoint: metricEndpoint(endpoint), target: base.origin, durationMs, error: code });
       this.log.debug({ method, endpoint, target: base.origin, durationMs, error: code }, 'marathon request failed');
-      if (e instanceof TransportError) throw e;
+      // Too large: not a transport failure, so neither retried nor failed over (see ResponseTooLargeError).
+      if (e instanceof TransportError || e instanceof ResponseTooLargeError) throw e;
       // Not expected (the transport wraps everything); never rethrow something that may hold headers.
       throw new TransportError({ failure: 'other', sent: true, method, endpoint, target: base.origin, errno: undefined });
     }
   }
+}
+
+/** The cap on a Marathon answer, with the code and the setting an operator needs. */
+export function marathonResponseLimit(maxBytes: number): ResponseLimit {
+  return {
+    maxBytes,
+    code: 'E_MARATHON_RESPONSE_TOO_LARGE',
+    hint: `Marathon sent more than the ${Math.round(maxBytes / (1024 * 1024))} MB allowed for one answer (a 50,000-task listing is ~60 MB): if the cluster really is that big raise MONKEY_MARATHON_MAX_RESPONSE_MB, else check what answers at this URL (a proxy streaming without end?)`,
+  };
 }
 
 /** Keeps metric label cardinality bounded: app ids are not labels. */

@@ -5,10 +5,10 @@
 import { pino, type Logger } from 'pino';
 import type { AgentsReader } from '../chaos/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
-import { TransportError } from '../http/errors.js';
+import { ResponseTooLargeError, TransportError, type ResponseLimit } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
 import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
-import { HttpTransport, type HttpResponse } from '../http/transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, HttpTransport, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from '../marathon/auth.js';
 import type { MarathonInfo } from '../marathon/types.js';
@@ -42,6 +42,7 @@ export class MesosClient implements AgentsReader {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly credentialOrigins: ReadonlySet<string>;
+  private readonly limit: ResponseLimit;
   /** Origins already logged as queried without credentials (once each). */
   private readonly withheldFrom = new Set<string>();
 
@@ -50,6 +51,12 @@ export class MesosClient implements AgentsReader {
     this.base = new URL(base.href);
     this.origin = base.origin;
     this.credentialOrigins = new Set(options.credentialOrigins ?? [base.origin]);
+    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.limit = {
+      maxBytes,
+      code: 'E_MESOS_RESPONSE_TOO_LARGE',
+      hint: `the Mesos master sent more than the ${Math.round(maxBytes / (1024 * 1024))} MB allowed for one answer: if the cluster really is that big raise MONKEY_MARATHON_MAX_RESPONSE_MB, else check what answers at this URL`,
+    };
     this.auth = options.auth ?? (base.credentials === undefined ? noAuth : basicAuth(base.credentials.username, base.credentials.password));
     this.clock = options.clock ?? systemClock;
     this.log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'mesos' });
@@ -130,6 +137,7 @@ export class MesosClient implements AgentsReader {
         method: 'GET',
         url,
         ...(header === undefined ? {} : { headers: { authorization: header } }),
+        limit: this.limit,
         timeoutMs: this.options.timeoutMs,
       });
       this.options.onRequest?.({ method: 'GET', endpoint, target: url.origin, status: resp.status, durationMs: resp.durationMs });
@@ -137,9 +145,11 @@ export class MesosClient implements AgentsReader {
       return resp;
     } catch (e) {
       const durationMs = Math.max(0, this.clock.now() - started);
-      const code = e instanceof TransportError ? e.code : 'E_HTTP_OTHER';
+      const code = e instanceof TransportError || e instanceof ResponseTooLargeError ? e.code : 'E_HTTP_OTHER';
       this.options.onRequest?.({ method: 'GET', endpoint, target: url.origin, durationMs, error: code });
       this.log.debug({ method: 'GET', endpoint, target: url.origin, durationMs, error: code }, 'mesos request failed');
+      // Not retried (listAgents retries E_MESOS_UNREACHABLE only): an endless answer is not worth asking again.
+      if (e instanceof ResponseTooLargeError) throw e;
       throw new MesosError(
         'E_MESOS_UNREACHABLE',
         e instanceof TransportError ? e.message : `GET ${endpoint} on ${url.origin}: request failed`,
