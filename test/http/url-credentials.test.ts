@@ -105,7 +105,12 @@ describe('credentials in configured URLs', () => {
     const url = new Promise<string>((resolve) => (started = resolve));
     const ctx = { env, stdout: (s: string) => void (out += s), stderr: (s: string) => void (out += s), stopRequested };
     const running = runDaemon(loadConfig({ env }), ctx, { onStarted: (u) => started(u) });
-    const base = await url;
+    const base = await Promise.race([
+      url,
+      running.then((code) => {
+        throw new Error(`the daemon exited (${code}) before listening:\n${out}`);
+      }),
+    ]);
     // Readiness asks Marathon: wait until the daemon has seen Marathon's failure.
     for (let i = 0; i < 50 && marathon.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     const status = await (await fetch(`${base}/status`)).text();
