@@ -115,10 +115,12 @@ describe('credentials in configured URLs', () => {
     for (let i = 0; i < 50 && marathon.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     const status = await (await fetch(`${base}/status`)).text();
     const ready = await (await fetch(`${base}/ready`)).text();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
     stop('SIGTERM');
     assert.equal(await running, 0);
     assertNoSecret(status, '/status');
     assertNoSecret(ready, '/ready');
+    assertNoSecret(metrics, '/metrics');
     assertNoSecret(out, 'the daemon log');
     assert.match(status, /127\.0\.0\.1/);
 
