@@ -1,6 +1,7 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
+import { locateJsonError } from './json-syntax.js';
 import { schema, safeUrl } from './schema.js';
 import { maskUrlCredentialsIn, maskUrlCredentials } from '../http/url.js';
 
@@ -58,6 +59,11 @@ export interface LoadedConfig {
   masked: Record<string, unknown>;
   /** Keys that were set explicitly (by file or environment), not left at their default. */
   explicit: ReadonlySet<string>;
+  /**
+   * Where a key's value came from, for messages: `environment: MONKEY_PORT`, `environment: PORT0`,
+   * `config file /etc/monkey.json, key server.port`, `command line` or `default`.
+   */
+  origin?: (path: string) => string;
 }
 
 export interface LoadOptions {
@@ -73,34 +79,53 @@ export interface LoadOptions {
  */
 export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const env = { ...(options.env ?? process.env) };
-  // Under Marathon the port assigned to the monkey arrives as PORT0.
-  if (env.MONKEY_PORT === undefined && env.PORT0 !== undefined) env.MONKEY_PORT = env.PORT0;
+  // Port precedence: MONKEY_PORT, then PORT0 (Marathon's assignment, where its health checks go),
+  // then server.port from the file, then 8000. An app definition cannot unset a variable the image
+  // sets, only empty it: an empty MONKEY_PORT counts as unset.
+  if (env.MONKEY_PORT === '') delete env.MONKEY_PORT;
+  const portFromPort0 = env.MONKEY_PORT === undefined && env.PORT0 !== undefined && env.PORT0 !== '';
+  if (portFromPort0) env.MONKEY_PORT = env.PORT0;
 
   const problems: string[] = [];
   const explicit = new Set<string>();
+  const fileKeys = new Set<string>();
   const conf = convict(schema, { env, args: [] });
 
   const file = env.MONKEY_CONFIG;
   if (file !== undefined && file !== '') {
-    if (!existsSync(file)) {
-      throw new ConfigError([`MONKEY_CONFIG=${file}: no such file`], 'point MONKEY_CONFIG at a JSON config file, or unset it');
-    }
+    const text = readConfigFile(file);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError([`MONKEY_CONFIG=${file} is not valid JSON: ${(err as Error).message}`], 'fix the JSON syntax (config/example.json is a valid example)');
+      parsed = JSON.parse(text);
+    } catch {
+      // V8's message quotes the text around the error, and a secret often sits right there.
+      const at = locateJsonError(text);
+      throw new ConfigError(
+        [`MONKEY_CONFIG=${file} is not valid JSON${at === null ? '' : `: line ${at.line}, column ${at.column}: ${at.problem}`}`],
+        'fix the JSON syntax at that place (config/example.json is a valid example)',
+      );
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError([`MONKEY_CONFIG=${file} must contain a JSON object`]);
     }
-    collectKeys(parsed as Record<string, unknown>, '', explicit);
+    problems.push(...reservedKeyProblems(parsed as Record<string, unknown>, '', file));
+    collectKeys(parsed as Record<string, unknown>, '', fileKeys);
+    for (const k of fileKeys) explicit.add(k);
     try {
-      conf.load(parsed);
+      conf.load(withoutReservedKeys(parsed as Record<string, unknown>));
     } catch (err) {
       problems.push(`MONKEY_CONFIG=${file}: ${(err as Error).message}`);
     }
   }
+  const envOfPath = new Map(envKeys(schema, '').map((k) => [k.path, k.env]));
+  const origin = (path: string): string => {
+    if (path in (options.overrides ?? {})) return 'command line';
+    if (path === 'server.port' && portFromPort0) return 'environment: PORT0';
+    const name = envOfPath.get(path);
+    if (name !== undefined && env[name] !== undefined) return `environment: ${name}`;
+    if (fileKeys.has(path)) return `config file ${file ?? ''}, key ${path}`;
+    return 'default';
+  };
   for (const key of envKeys(schema, '')) {
     if (env[key.env] !== undefined) explicit.add(key.path);
   }
@@ -117,14 +142,132 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   try {
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    problems.push(...convictProblems((err as Error).message));
+    problems.push(...blameOrigins(convictProblems((err as Error).message), origin));
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config = deepFreeze(conf.getProperties() as unknown as MonkeyConfig);
-  problems.push(...crossChecks(config));
+  problems.push(...crossChecks(config), ...originChecks(config, origin));
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, masked: maskUrlCredentialsIn(JSON.parse(conf.toString()) as Record<string, unknown>), explicit };
+  return { config, masked: maskUrlCredentialsIn(JSON.parse(conf.toString()) as Record<string, unknown>), explicit, origin };
+}
+
+/** Largest config file read: a real one is a few KB; /dev/zero or a mistaken log file is not one. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The config file's text: a regular file of at most MAX_CONFIG_BYTES, UTF-8, a leading byte order
+ * mark dropped (editors on Windows write one; it is invisible and JSON.parse rejects it). Opened
+ * non-blocking so a FIFO cannot hang start-up, and judged by fstat of the opened file so a swap
+ * between the check and the read cannot slip a device in.
+ */
+function readConfigFile(file: string): string {
+  const fail = (problem: string, hint = 'point MONKEY_CONFIG at a JSON config file, or unset it'): never => {
+    throw new ConfigError([`MONKEY_CONFIG=${file}: ${problem}`], hint);
+  };
+  const kind = (st: Stats): string =>
+    st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
+  const check = (st: Stats): void => {
+    if (!st.isFile()) fail(`is ${kind(st)}, not a regular file`);
+    if (st.size > MAX_CONFIG_BYTES) fail(`is ${st.size} bytes; a config file may be at most ${MAX_CONFIG_BYTES} bytes (1 MB)`);
+  };
+  let fd: number;
+  try {
+    check(statSync(file));
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') fail('no such file');
+    if (code === 'EACCES' || code === 'EPERM') fail('not readable by this user', 'make the file readable by the user the monkey runs as, or point MONKEY_CONFIG elsewhere');
+    return fail(`cannot be read (${code ?? 'error'})`);
+  }
+  let bytes: Buffer;
+  try {
+    check(fstatSync(fd));
+    const buf = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buf, length, buf.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_CONFIG_BYTES) fail(`is larger than ${MAX_CONFIG_BYTES} bytes (1 MB), the most a config file may be`);
+    }
+    bytes = buf.subarray(0, length);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    return fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  } finally {
+    closeSync(fd);
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    fail('is UTF-16 encoded (it starts with a UTF-16 byte order mark)', 'save the file as UTF-8');
+  }
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * JSON.parse makes `__proto__` an own key, but convict merges the file without it (and without
+ * `constructor`/`prototype`), so its strict check never sees them: an unknown key that would pass
+ * as valid. They are errors like every other unknown key, and never reach convict.
+ */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function reservedKeyProblems(obj: Record<string, unknown>, prefix: string, file: string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const path = prefix === '' ? k : `${prefix}.${k}`;
+    if (RESERVED_KEYS.has(k)) {
+      out.push(`configuration param '${path}' not declared in the schema (config file ${file}) — unknown keys are errors; check the spelling against README "Configuration"`);
+    } else if (isPlainObject(v)) {
+      out.push(...reservedKeyProblems(v, path, file));
+    }
+  }
+  return out;
+}
+
+function withoutReservedKeys(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (!RESERVED_KEYS.has(k)) out[k] = isPlainObject(v) ? withoutReservedKeys(v) : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * convictProblems names the environment variable of every bad key; a value that came from the
+ * config file (or from PORT0) is blamed on where it really came from, or the operator edits the
+ * wrong place.
+ */
+function blameOrigins(problems: string[], origin: (path: string) => string): string[] {
+  return problems.map((line) => {
+    const key = /^([\w.]+):/.exec(line)?.[1];
+    const env = / \(environment: (\w+)\)$/.exec(line);
+    if (key === undefined || env === null) return line;
+    const from = origin(key);
+    return from === 'default' || from === `environment: ${env[1] ?? ''}` ? line : `${line.slice(0, env.index)} (${from})`;
+  });
+}
+
+/** Checks whose message names where the value came from (file or environment) and never echoes it. */
+function originChecks(c: MonkeyConfig, origin: (path: string) => string): string[] {
+  const out: string[] = [];
+  // checkBearer compares one run of visible characters from the header: a token with whitespace or
+  // non-ASCII characters could never match, and /pause and /resume would be closed for good.
+  if (c.server.controlToken !== '' && !/^[\x21-\x7e]+$/.test(c.server.controlToken)) {
+    out.push(
+      `server.controlToken (MONKEY_CONTROL_TOKEN; ${origin('server.controlToken')}) contains whitespace, a control character or a non-ASCII character, so no Authorization: Bearer header could ever match it; use printable ASCII only, e.g. the output of \`openssl rand -hex 32\``,
+    );
+  }
+  if (c.journal.path.trim() === '') {
+    out.push(`journal.path (MONKEY_JOURNAL; ${origin('journal.path')}) is empty: set it to a file path, e.g. /var/lib/marathon-monkey/journal.jsonl, or unset it for the default`);
+  }
+  return out;
 }
 
 /**
