@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { MonkeyError } from './errors.js';
 
@@ -80,10 +81,26 @@ function describeObject(value: object): string {
   return tag === '[object Object]' ? 'an error without a message' : tag;
 }
 
+/**
+ * How log lines look (config log.format): json, one JSON object a line for log collectors;
+ * pretty, pino-pretty's human-readable lines; auto, pretty only when the destination is a terminal.
+ */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+/** The format a logger writes: `auto` becomes pretty on a terminal and json everywhere else. */
+export function resolveLogFormat(format: LogFormat, destinationIsTTY: boolean): 'json' | 'pretty' {
+  return format === 'auto' ? (destinationIsTTY ? 'pretty' : 'json') : format;
+}
+
 export interface LoggerOptions {
   level?: string;
-  /** Where JSON lines go; default stdout. Tests pass an in-memory sink and assert on parsed lines. */
+  /** Where lines go; default stdout. Tests pass an in-memory sink and assert on parsed lines. */
   destination?: DestinationStream;
+  /** Default json. `auto` asks `tty`, which the caller (the CLI) knows for its destination. */
+  format?: LogFormat;
+  /** Whether the destination is a terminal: decides `auto`, and colours pretty lines. */
+  tty?: boolean;
 }
 
 /** The one root logger; components take `logger.child({component: …})`. */
@@ -98,8 +115,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: serializeError, error: serializeError },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    prettyIf(options, options.destination ?? pino.destination({ dest: 1, sync: true })),
   );
+}
+
+/**
+ * pino-pretty in-process and synchronous: each JSON line pino writes is rewritten on the spot
+ * (no transport worker thread, so nothing is lost at exit and the destination stays the caller's).
+ * Loaded only when asked for, so the JSON path of a production daemon does not carry it.
+ */
+function prettyIf(options: LoggerOptions, destination: DestinationStream): DestinationStream {
+  const tty = options.tty === true;
+  if (resolveLogFormat(options.format ?? 'json', tty) === 'json') return destination;
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const prettify = prettyFactory({ colorize: tty, ignore: 'pid,hostname,name', translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o' });
+  return { write: (line: string) => destination.write(prettify(line)) };
 }
 
 /** A logger that records JSON lines in memory (for tests and the CLI's quiet modes). */
