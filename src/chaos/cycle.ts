@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import { cycleRandom } from '../platform/random.js';
 import { APP_GUARDS, filterApps, floorOf, guardContext, recoveryTimeoutMsOf, type GuardContext } from './guards.js';
 import { EMPTY_MEMORY, type ChaosMemory, type QuarantineEntry } from './memory.js';
-import type { AgentsReader, AppsReader, TaskKiller } from './ports.js';
+import type { AgentsReader, AppsReader, KillAnswer, KillLedger, TaskKiller } from './ports.js';
 import { REASONS, type Skip } from './reasons.js';
 import { baseRecord, killRequestFor, type AfterKill, type CycleRecord } from './record.js';
 import { safeError, watchRecovery } from './recovery.js';
@@ -25,8 +25,13 @@ export const LOG = {
   recheckFailed: 'Marathon failed between listing and kill; nothing killed',
   recheckDropped: 'victim dropped by the re-check before the kill',
   killVetoed: 'kill withdrawn by the daemon just before sending; nothing killed',
+  intentFailed: 'kill intent could not be journaled; nothing killed',
+  intentVetoed: 'the journal vetoed the kill (paused, halted or killed by another writer); nothing killed',
+  killWithdrawn: 'kill withdrawn after its intent was journaled; nothing killed',
+  answerNotJournaled: 'kill answer could not be journaled (the intent on disk still counts the kill)',
   killing: 'killing tasks',
   killFailed: 'kill request failed; outcome unknown',
+  killRejected: 'kill request rejected by Marathon; nothing killed',
   unmatched: 'Marathon did not know some task ids',
   recovered: 'app recovered',
   watchAborted: 'recovery watch aborted by shutdown',
@@ -39,6 +44,8 @@ export const LOG = {
 export interface CycleDeps {
   apps: AppsReader;
   killer: TaskKiller;
+  /** Write-ahead journal of kills: no kill request leaves before its intent is durable here. */
+  ledger: KillLedger;
   /** Needed by the rack strategy only (agent attributes). */
   agents?: AgentsReader | undefined;
   clock: Clock;
@@ -59,7 +66,12 @@ export interface CycleContext {
    * pause began while the cycle was planning. False → nothing is killed.
    */
   mayKill?: (() => boolean) | undefined;
+  /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
+  onKillPhase?: (() => void) | undefined;
 }
+
+/** Kill errors after which Marathon certainly killed nothing: refused, never sent, or no leader. */
+const NOTHING_KILLED = new Set(['E_KILL_REJECTED', 'E_MARATHON_UNREACHABLE', 'E_MARATHON_NO_LEADER', 'E_MARATHON_AUTH']);
 
 function omitQuarantined(memory: ChaosMemory, lifted: ReadonlySet<string>): ChaosMemory {
   if (lifted.size === 0) return memory;
@@ -211,6 +223,47 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
     return finish();
   }
 
+  // Write ahead: the intent is durable (and still allowed by the journal) before the request leaves.
+  ctx.onKillPhase?.();
+  try {
+    await deps.ledger.recordIntent({
+      cycleId: rec.cycleId,
+      time: new Date(clock.now()).toISOString(),
+      scheduledAt: rec.scheduledAt,
+      seed: rec.seed,
+      cycleSeed: rec.cycleSeed,
+      strategy: rec.strategy,
+      victims: rec.victims,
+      taskIds: ids,
+    });
+  } catch (err) {
+    rec.killRequest = null;
+    if ((err as { code?: unknown }).code === 'E_KILL_VETOED') {
+      rec.outcome = 'skipped';
+      rec.gate = { reason: REASONS.killVetoed, detail: (err as Error).message };
+      log.warn(rec.gate, LOG.intentVetoed);
+      return finish();
+    }
+    return fail('journal', err, LOG.intentFailed);
+  }
+  const answer = async (a: Omit<KillAnswer, 'cycleId' | 'time'>): Promise<void> => {
+    rec.killStatus = a.outcome;
+    try {
+      await deps.ledger.recordAnswer({ cycleId: rec.cycleId, time: new Date(clock.now()).toISOString(), ...a });
+    } catch (err) {
+      log.error({ err: safeError(err) }, LOG.answerNotJournaled);
+    }
+  };
+  // A pause or shutdown may have begun while the intent was being synced.
+  if (ctx.mayKill && !ctx.mayKill()) {
+    await answer({ outcome: 'withdrawn' });
+    rec.outcome = 'skipped';
+    rec.gate = { reason: REASONS.killVetoed, detail: 'the daemon withdrew permission to kill (shutdown or pause) while the intent was written' };
+    rec.killRequest = null;
+    log.warn(rec.gate, LOG.killWithdrawn);
+    return finish();
+  }
+
   // One kill request for every victim; never retried blindly.
   log.warn({ victims: rec.victims }, LOG.killing);
   const tKill = clock.now();
@@ -218,9 +271,14 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   try {
     killed = await deps.killer.killTasks(ids);
   } catch (err) {
-    // The request may have reached Marathon: count it as a kill for the min-kill-interval.
-    rec.killedAt = new Date(clock.now()).toISOString();
     rec.durationsMs.kill = clock.now() - tKill;
+    if (NOTHING_KILLED.has(safeError(err).code)) {
+      await answer({ outcome: 'rejected', error: safeError(err) });
+      return fail('kill', err, LOG.killRejected);
+    }
+    // The request may have reached Marathon: it counts as a kill for the min-kill-interval.
+    rec.killedAt = new Date(clock.now()).toISOString();
+    await answer({ outcome: 'uncertain', error: safeError(err) });
     return fail('kill', err, LOG.killFailed);
   }
   const tAnswered = clock.now();
@@ -231,6 +289,13 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   rec.killResponse = { matched, unmatched: ids.filter((id) => unmatched.has(id)) };
   rec.counts.killed = matched.length;
   rec.counts.unmatched = rec.killResponse.unmatched.length;
+  const matchedIds = new Set(matched);
+  await answer({
+    outcome: 'answered',
+    killedAppIds: [...new Set(rec.victims.filter((v) => matchedIds.has(v.taskId)).map((v) => v.appId))],
+    matched: rec.killResponse.matched,
+    unmatched: rec.killResponse.unmatched,
+  });
   if (unmatched.size > 0) log.warn({ unmatched: rec.killResponse.unmatched }, LOG.unmatched);
   if (matched.length === 0) {
     rec.outcome = 'nothing-to-do';

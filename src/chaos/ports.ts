@@ -1,5 +1,6 @@
 import type { KillResult, ListAppsOptions, MarathonApp } from '../marathon/types.js';
 import type { MesosAgent } from '../mesos/types.js';
+import type { Victim } from './select.js';
 
 /**
  * The narrow ports the chaos cycle needs. The real implementations are MarathonClient and
@@ -20,4 +21,39 @@ export interface TaskKiller {
 export interface AgentsReader {
   /** The Mesos master's agents with attributes and fault domain. */
   listAgents(): Promise<MesosAgent[]>;
+}
+
+/** The decision about to be carried out, as written ahead of the kill request. */
+export interface KillIntent {
+  cycleId: string;
+  /** ISO instant the intent is recorded: the victims' apps count as killed from here. */
+  time: string;
+  scheduledAt: string;
+  seed: string;
+  cycleSeed: string;
+  strategy: string;
+  victims: Victim[];
+  taskIds: string[];
+}
+
+export interface KillAnswer {
+  cycleId: string;
+  time: string;
+  outcome: 'answered' | 'uncertain' | 'rejected' | 'withdrawn';
+  /** Apps with at least one task Marathon knew (answered only). */
+  killedAppIds?: string[];
+  matched?: string[];
+  unmatched?: string[];
+  error?: { code: string; message: string };
+}
+
+/**
+ * Write-ahead record of kills. `recordIntent` resolves only once the intent is durable and the
+ * kill is still allowed by the latest recorded state (pause, halt, another writer's kill); it
+ * throws otherwise, and then nothing is killed: a MonkeyError with code E_KILL_VETOED when the
+ * state says no, any other error when the intent could not be written.
+ */
+export interface KillLedger {
+  recordIntent(intent: KillIntent): Promise<void>;
+  recordAnswer(answer: KillAnswer): Promise<void>;
 }

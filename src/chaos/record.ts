@@ -93,7 +93,13 @@ export interface CycleRecord {
   weaknesses: Weakness[];
   /** Quarantined apps this cycle saw healthy again (or deleted), so they are eligible again. */
   quarantineLifted: QuarantineLift[];
-  error?: { code: string; message: string; stage: 'list' | 'agents' | 'recheck' | 'kill' };
+  error?: { code: string; message: string; stage: 'list' | 'agents' | 'recheck' | 'journal' | 'kill' };
+  /**
+   * What became of the kill request, when one was about to be sent: `answered` (Marathon answered
+   * 200), `uncertain` (it may have reached Marathon: counts as a kill), `rejected` (Marathon said
+   * no, or it never left: nothing killed), `withdrawn` (called off after the intent was written).
+   */
+  killStatus?: 'answered' | 'uncertain' | 'rejected' | 'withdrawn';
   halted?: boolean;
   /** Gate reason for `skipped` cycles. */
   gate?: { reason: string; detail: string };

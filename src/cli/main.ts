@@ -4,13 +4,16 @@ import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleF
 import { runCycle } from '../chaos/cycle.js';
 import { explainApp } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle, type CycleRecord } from '../chaos/record.js';
+import { checkJournalWritable } from '../config/journal-path.js';
 import { configReference, loadConfig, type LoadedConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { HeapKeeper, v8HeapAccess } from '../daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../daemon/metrics.js';
 import { MonkeyError } from '../errors.js';
 import { Journal, streamJournal } from '../journal/journal.js';
-import { journalState, loadJournalState, type JournalState } from '../journal/state.js';
+import { JournalLedger } from '../journal/ledger.js';
+import { JournalLock } from '../journal/lock.js';
+import { emptyJournalState, journalState, loadJournalState, type JournalState } from '../journal/state.js';
 import { createLogger } from '../log.js';
 import type { MesosAgent } from '../mesos/types.js';
 import { systemClock, type Clock } from '../platform/clock.js';
@@ -149,10 +152,15 @@ function validate(ctx: CliContext): number {
   if (config.marathon.urls.length > 0) {
     clientsFrom(config, { clock: systemClock, logger: createLogger({ level: 'silent' }) });
   }
+  const journalProblem = checkJournalWritable(config.journal.path);
+  if (journalProblem !== null) {
+    throw new MonkeyError('E_CONFIG', `invalid configuration: ${journalProblem}`, { hint: 'every kill is journaled before it is sent: the journal must be writable before anything runs' });
+  }
   ctx.stdout('configuration is valid\n');
   ctx.stdout(`${JSON.stringify(safetySummary(config, generated ? '(random at each start: set MONKEY_SEED to fix it)' : seed, schedule), null, 2)}\n`);
   if (config.marathon.urls.length === 0) ctx.stdout('note: no MONKEY_MARATHON_URLS: `start` runs the demo on the simulated cluster; `run` and `once` need a Marathon\n');
   if (!config.chaos.dryRun) ctx.stdout('note: dry-run is OFF: kills are real\n');
+  ctx.stdout(`note: run serves HTTP on ${config.server.host}:${config.server.port} (port from ${loaded.origin?.('server.port') ?? 'configuration'})\n`);
   return EXIT.ok;
 }
 
@@ -160,15 +168,21 @@ function validate(ctx: CliContext): number {
 async function resume(reason: string | undefined, ctx: CliContext): Promise<number> {
   const { config } = loadConfig({ env: ctx.env });
   const clock = ctx.clock ?? systemClock;
-  const before = await loadJournalState(config.journal.path, new Date(clock.now()));
-  await new Journal(config.journal.path).append({ type: 'resume', time: new Date(clock.now()).toISOString(), by: 'cli', reason: reason ?? 'resumed from the command line' });
-  ctx.stdout(
-    before.halted
-      ? `resumed: cleared the halt of ${before.halted.since} (${before.halted.reason}) in ${config.journal.path}\n`
-      : `resumed: ${config.journal.path} had no halt; recorded the resume anyway\n`,
-  );
-  ctx.stdout('note: a running daemon keeps its own state: resume it with POST /resume and MONKEY_CONTROL_TOKEN\n');
-  return EXIT.ok;
+  // A running daemon holds the lock: it must be resumed through its control API, which it journals.
+  const lock = JournalLock.acquire(config.journal.path, 'resume', new Date(clock.now()));
+  try {
+    const before = await loadJournalState(config.journal.path, new Date(clock.now()));
+    await new Journal(config.journal.path).append({ type: 'resume', time: new Date(clock.now()).toISOString(), by: 'cli', reason: reason ?? 'resumed from the command line' });
+    const cleared = [before.halted ? `the halt of ${before.halted.since} (${before.halted.reason})` : '', before.paused ? `the pause of ${before.paused.since}` : ''].filter((x) => x !== '');
+    ctx.stdout(
+      cleared.length > 0
+        ? `resumed: cleared ${cleared.join(' and ')} in ${config.journal.path}\n`
+        : `resumed: ${config.journal.path} had no halt or pause; recorded the resume anyway\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    lock.release();
+  }
 }
 
 /** Shared by once/plan/explain: config, clients and a quiet logger (stderr, warnings only unless configured). */
@@ -187,29 +201,43 @@ async function once(json: boolean, ctx: CliContext): Promise<number> {
   const { config, clock, logger, schedule, clients } = prepare(ctx);
   const { seed } = effectiveSeed(config);
   const settings = chaosSettingsFrom(config, seed);
-  const journal = new Journal(config.journal.path);
-  const now = clock.now();
-  // `once` runs "now": its scheduled instant is now to the second, journaled with the seed.
-  const scheduledAt = new Date(Math.floor(now / 1000) * 1000);
-  let record: CycleRecord;
-  const judged = judgeSchedule(new Date(now), schedule);
-  if (!judged.ok) {
-    record = skippedCycleRecord(judged.reason, judged.detail, { settings, scheduledAt, now });
-  } else {
-    const memory = await loadJournalState(config.journal.path, new Date(now), { logger });
-    const abort = new AbortController();
-    void ctx.stopRequested.then((s) => abort.abort(new Error(s)));
-    record = await runCycle(
-      { apps: clients.marathon, killer: clients.marathon, agents: clients.agents, clock, logger, journal: memory },
-      settings,
-      { scheduledAt, signal: abort.signal, mayKill: () => !abort.signal.aborted },
-    );
+  // One writer per journal: a daemon (or another `once`) on it would not know of our kill.
+  const lock = JournalLock.acquire(config.journal.path, 'once', new Date(clock.now()));
+  try {
+    const journal = new Journal(config.journal.path);
+    const now = clock.now();
+    // `once` runs "now": its scheduled instant is now to the second, journaled with the seed.
+    const scheduledAt = new Date(Math.floor(now / 1000) * 1000);
+    let record: CycleRecord;
+    const judged = judgeSchedule(new Date(now), schedule);
+    const memory = judged.ok ? await loadJournalState(config.journal.path, new Date(now), { logger }) : undefined;
+    if (!judged.ok) {
+      record = skippedCycleRecord(judged.reason, judged.detail, { settings, scheduledAt, now });
+    } else if (memory?.paused) {
+      // A pause recorded in the journal (POST /pause, a paused daemon) holds for `once` too.
+      const p = memory.paused;
+      record = skippedCycleRecord('paused', `paused since ${p.since}${p.reason ? `: ${p.reason}` : ''}; resume with \`marathon-monkey resume\` or POST /resume`, { settings, scheduledAt, now });
+    } else {
+      await journal.markRead();
+      const state = memory ?? emptyJournalState();
+      const ledger = new JournalLedger(journal, state, { minKillIntervalMs: settings.minKillIntervalMinutes * 60_000, logger });
+      const abort = new AbortController();
+      void ctx.stopRequested.then((s) => abort.abort(new Error(s)));
+      record = await runCycle(
+        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, clock, logger, journal: state },
+        settings,
+        { scheduledAt, signal: abort.signal, mayKill: () => !abort.signal.aborted },
+      );
+    }
+    // What was killed is printed before anything else can fail: the operator must learn of a kill.
+    ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${summarizeCycle(record)}\n`);
+    await journal.append(record);
+    if (record.weaknesses.length > 0) return EXIT.weakness;
+    if (record.outcome === 'error') return EXIT.error;
+    return EXIT.ok;
+  } finally {
+    lock.release();
   }
-  await journal.append(record);
-  ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${summarizeCycle(record)}\n`);
-  if (record.weaknesses.length > 0) return EXIT.weakness;
-  if (record.outcome === 'error') return EXIT.error;
-  return EXIT.ok;
 }
 
 async function plan(command: Extract<Command, { name: 'plan' }>, ctx: CliContext): Promise<number> {
@@ -222,7 +250,7 @@ async function plan(command: Extract<Command, { name: 'plan' }>, ctx: CliContext
   const { memory, startedAt } = await journalAsOf(config.journal.path, at, logger);
   const fixed: Clock = { now: () => startedAt.getTime(), sleep: (ms, signal) => clock.sleep(ms, signal) };
   const record = await runCycle(
-    { apps: clients.marathon, killer: refuseKills, agents: clients.agents, clock: fixed, logger, journal: memory },
+    { apps: clients.marathon, killer: refuseKills, ledger: refuseLedger, agents: clients.agents, clock: fixed, logger, journal: memory },
     settings,
     { scheduledAt: at, plan: true },
   );
@@ -240,6 +268,16 @@ async function plan(command: Extract<Command, { name: 'plan' }>, ctx: CliContext
 /** plan never kills: a killer that fails loudly if the cycle ever asked it to. */
 const refuseKills = {
   killTasks(): Promise<never> {
+    return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
+  },
+};
+
+/** plan never writes: a ledger that refuses, so a bug could not journal an intent either. */
+const refuseLedger = {
+  recordIntent(): Promise<never> {
+    return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
+  },
+  recordAnswer(): Promise<never> {
     return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
   },
 };

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import { runCycle } from '../chaos/cycle.js';
-import { skippedCycleRecord, type CycleRecord } from '../chaos/record.js';
+import { makeCycleId, skippedCycleRecord, type CycleRecord } from '../chaos/record.js';
+import { REASONS } from '../chaos/reasons.js';
 import type { ChaosSettings } from '../chaos/settings.js';
 import type { Clients } from '../app/wiring.js';
 import { Journal } from '../journal/journal.js';
+import { JournalLedger } from '../journal/ledger.js';
+import { JournalLock } from '../journal/lock.js';
 import { applyRecord, loadJournalState, type JournalState } from '../journal/state.js';
 import type { MarathonRequestEvent } from '../marathon/client.js';
 import type { Clock } from '../platform/clock.js';
@@ -15,13 +18,19 @@ import { startControlServer, type ControlEvent, type ControlServer } from './htt
 import { MonkeyMetrics } from './metrics.js';
 import { DaemonState } from './state.js';
 
+/** Skip reason of a slot while the journal cannot be written (journal, /status, metrics). */
+export const REASON_JOURNAL_UNWRITABLE = 'journal-unwritable';
+
 /** Log messages operators (and tests) match on. */
 export const DAEMON_LOG = {
   started: 'marathon-monkey started',
   safety: 'effective safety settings',
   skipped: 'cycle skipped',
   marathonDown: 'Marathon is not usable; not ready, nothing killed',
-  shutdown: 'shutting down: no new kills; waiting for the recovery watch in flight',
+  shutdown: 'shutting down: no new kills',
+  shutdownWaiting: 'shutting down: no new kills; waiting for the recovery watch in flight',
+  journalUnwritable: 'the journal cannot be written: not ready, nothing is killed until it can',
+  journalBack: 'the journal is writable again; chaos continues',
   watchCut: 'shutdown grace period over: recovery watch cut short',
   stopped: 'marathon-monkey stopped',
   scheduler: 'scheduler event',
@@ -58,6 +67,16 @@ export class Daemon {
   private readonly journal: Journal;
   private readonly log: Logger;
   private memory: JournalState | undefined;
+  private ledger: JournalLedger | undefined;
+  private lock: JournalLock | undefined;
+  /** Why the journal cannot be trusted right now (unwritable, unreadable); undefined when it can. */
+  private journalProblem: string | undefined;
+  /** True from the moment the cycle in flight starts writing its kill intent until it ends. */
+  private killPhase = false;
+  /** The slot whose cycle is running: its id lets shutdown journal it if it is abandoned. */
+  private slotInFlight: { cycleId: string; scheduledAt: Date } | undefined;
+  /** A cycle shutdown stopped waiting for: whatever it returns later is not journaled again. */
+  private abandonedCycleId: string | undefined;
   private scheduler: Scheduler | undefined;
   private server: ControlServer | undefined;
   /** Aborted once the grace period after shutdown is over: cuts the recovery watch. */
@@ -86,7 +105,66 @@ export class Daemon {
 
   async start(): Promise<{ url: string }> {
     const o = this.o;
+    // One writer per journal for the life of the process (E_JOURNAL_LOCKED names the holder).
+    this.lock = JournalLock.acquire(o.journalPath, 'run', new Date(o.clock.now()));
+    try {
+      await this.openJournal();
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+    return this.startServing();
+  }
+
+  /**
+   * Reads the journal into memory and proves it can be written (a `start` record, synced). An
+   * unreadable journal is fatal at start: without its memory every guard would be guessing.
+   * An unwritable one is not: the daemon serves /health and /status, says why on /ready, kills
+   * nothing, and tries again at every slot.
+   */
+  private async openJournal(): Promise<void> {
+    const o = this.o;
     this.memory = await loadJournalState(o.journalPath, new Date(o.clock.now()), { logger: this.log });
+    await this.journal.markRead();
+    this.ledger = new JournalLedger(this.journal, this.memory, { minKillIntervalMs: o.settings.minKillIntervalMinutes * 60_000, logger: this.log });
+    await this.probeJournal({ type: 'start', time: new Date(o.clock.now()).toISOString(), version: o.version, pid: process.pid });
+  }
+
+  /** Appends `record`; the journal's health follows the result. True when it was written. */
+  private async probeJournal<T extends { type: string }>(record: T): Promise<boolean> {
+    try {
+      await this.journal.append(record);
+    } catch (err) {
+      this.markJournalProblem(err);
+      return false;
+    }
+    if (this.journalProblem !== undefined) {
+      this.journalProblem = undefined;
+      this.log.warn({ journal: this.o.journalPath }, DAEMON_LOG.journalBack);
+      this.metrics.setJournalWritable(true);
+      if (this.state.getReadiness().reason === 'journal-unwritable') await this.probeMarathon();
+    }
+    this.metrics.setJournalWritable(true);
+    return true;
+  }
+
+  private markJournalProblem(err: unknown): void {
+    const e = err as { code?: string; message?: string };
+    if (this.shuttingDown) {
+      // A cycle abandoned at shutdown finds the journal closed: expected, and nothing was killed.
+      if (!this.journal.isClosed) this.log.error({ err: { code: e.code, message: e.message } }, 'journal append failed during shutdown');
+      return;
+    }
+    const detail = `${e.message ?? String(err)}; nothing is killed until the journal can be written (check the disk, the path and its permissions)`;
+    if (this.journalProblem === undefined) this.log.error({ err: { code: e.code, message: e.message }, journal: this.o.journalPath }, DAEMON_LOG.journalUnwritable);
+    this.journalProblem = detail;
+    this.state.setNotReady('journal-unwritable', detail);
+    this.metrics.setJournalWritable(false);
+  }
+
+  private async startServing(): Promise<{ url: string }> {
+    const o = this.o;
+    if (this.memory === undefined) throw new Error('journal not loaded');
     const halted = this.memory.halted;
     if (halted) {
       // The journal keeps the halting cycle, not the app: the apps are the ones that cycle quarantined.
@@ -148,27 +226,65 @@ export class Daemon {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.state.beginShutdown(`shutting down (${reason})`);
-    this.log.warn({ reason, graceMs: this.o.shutdownGraceMs }, DAEMON_LOG.shutdown);
-    const grace = this.o.clock.sleep(this.o.shutdownGraceMs).then(() => {
+    // Only a cycle that has begun to kill is waited for: one still listing or planning can never
+    // kill now (mayKill says no), so its reads and their retries are not worth the wait.
+    const waitForCycle = this.killPhase ? this.cycleInFlight : undefined;
+    this.log.warn({ reason, ...(waitForCycle ? { graceMs: this.o.shutdownGraceMs } : {}) }, waitForCycle ? DAEMON_LOG.shutdownWaiting : DAEMON_LOG.shutdown);
+    const grace = new AbortController();
+    const graceOver = this.o.clock.sleep(this.o.shutdownGraceMs, grace.signal).then(() => {
       if (this.cycleInFlight) this.log.warn({}, DAEMON_LOG.watchCut);
       this.watchAbort.abort(new Error('shutdown grace period over'));
     });
-    await this.scheduler?.stop();
-    await this.cycleInFlight;
-    void grace.catch(() => undefined);
+    void graceOver.catch(() => undefined);
+    const stopped = this.scheduler?.stop();
+    if (waitForCycle || !this.cycleInFlight) {
+      await stopped;
+    } else {
+      void stopped?.catch(() => undefined);
+      await this.abandonSlot();
+    }
+    await waitForCycle;
+    grace.abort();
+    await this.journal.close();
+    this.lock?.release();
     await this.server?.close();
     this.log.info({}, DAEMON_LOG.stopped);
+  }
+
+  /** Journals the slot whose cycle was still listing or planning at shutdown: it can no longer kill. */
+  private async abandonSlot(): Promise<void> {
+    const slot = this.slotInFlight;
+    if (!slot) return;
+    this.abandonedCycleId = slot.cycleId;
+    const record = skippedCycleRecord(REASONS.killVetoed, 'the daemon shut down while this cycle was listing or planning; nothing killed', {
+      settings: this.o.settings,
+      scheduledAt: slot.scheduledAt,
+      now: this.o.clock.now(),
+      cycleId: slot.cycleId,
+    });
+    try {
+      await this.journal.append(record);
+    } catch (err) {
+      this.log.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'journal append failed during shutdown');
+    }
+    this.state.recordCycle(record);
+    this.o.onCycle?.(record);
   }
 
   private async probeMarathon(): Promise<void> {
     try {
       await this.o.clients.marathon.info();
-      this.state.setReady();
+      this.markReady();
     } catch (err) {
       const e = err as { code?: string; message?: string };
       this.state.setNotReady('marathon-unusable', e.message ?? String(err));
       this.log.error({ err: { code: e.code, message: e.message } }, DAEMON_LOG.marathonDown);
     }
+  }
+
+  /** Ready only when both Marathon and the journal are usable. */
+  private markReady(): void {
+    if (this.journalProblem === undefined) this.state.setReady();
   }
 
   /**
@@ -186,6 +302,8 @@ export class Daemon {
       await run;
     } finally {
       this.cycleInFlight = undefined;
+      this.slotInFlight = undefined;
+      this.killPhase = false;
     }
   }
 
@@ -204,10 +322,20 @@ export class Daemon {
       await this.finishCycle(skippedCycleRecord(judged.reason, judged.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
       return;
     }
+    if (this.journalProblem !== undefined || this.ledger === undefined) {
+      // Fail closed: no cycle while the journal is unusable. Writing this slot's record is the
+      // test of whether it is usable again (then the next slot runs).
+      const skipped = skippedCycleRecord(REASON_JOURNAL_UNWRITABLE, this.journalProblem ?? 'the journal is not open', { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() });
+      await this.finishCycle(skipped);
+      return;
+    }
+    const cycleId = makeCycleId(slot.scheduledAt, o.clock.now());
+    this.slotInFlight = { cycleId, scheduledAt: slot.scheduledAt };
     const record = await runCycle(
       {
         apps: o.clients.marathon,
         killer: o.clients.marathon,
+        ledger: this.ledger,
         agents: o.clients.agents,
         clock: o.clock,
         logger: o.logger.child({ component: 'cycle' }),
@@ -215,19 +343,25 @@ export class Daemon {
       },
       o.settings,
       // A pause, halt or shutdown that began while the cycle was listing and planning withdraws the kill.
-      { scheduledAt: slot.scheduledAt, signal: this.watchAbort.signal, mayKill: () => !this.shuttingDown && this.state.canAct().ok },
+      {
+        scheduledAt: slot.scheduledAt,
+        cycleId,
+        signal: this.watchAbort.signal,
+        mayKill: () => !this.shuttingDown && this.journalProblem === undefined && this.state.canAct().ok,
+        onKillPhase: () => {
+          this.killPhase = true;
+        },
+      },
     );
     await this.finishCycle(record);
   }
 
   private async finishCycle(record: CycleRecord): Promise<void> {
+    if (record.cycleId === this.abandonedCycleId) return;
     if (record.outcome === 'skipped') this.log.info({ cycleId: record.cycleId, gate: record.gate }, DAEMON_LOG.skipped);
-    try {
-      await this.journal.append(record);
-    } catch (err) {
-      // The record still reaches logs, /status and metrics; the journal error is loud.
-      this.log.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'journal append failed');
-    }
+    // The record still reaches logs, /status and metrics when it cannot be written; the daemon
+    // then stops killing until the journal takes records again.
+    await this.probeJournal(record);
     if (this.memory) applyRecord(this.memory, record);
     this.state.recordCycle(record);
     this.metrics.recordCycle(record);
@@ -238,9 +372,11 @@ export class Daemon {
       this.state.halt({ appId: w?.appId ?? '', reason: w?.reason ?? 'weakness', detail: w?.detail ?? '', cycleId: record.cycleId, since: record.time });
     }
     if (record.outcome === 'error' && record.error?.code.startsWith('E_MARATHON')) {
-      this.state.setNotReady('marathon-unusable', record.error.message);
+      if (this.journalProblem === undefined) this.state.setNotReady('marathon-unusable', record.error.message);
+    } else if (record.outcome === 'error' && record.error?.stage === 'journal') {
+      this.markJournalProblem(record.error);
     } else if (record.outcome !== 'skipped' && !this.shuttingDown) {
-      this.state.setReady();
+      this.markReady();
     }
     this.metrics.setPaused(this.state.paused !== undefined);
     this.metrics.setHalted(this.state.halted !== undefined);
@@ -255,7 +391,12 @@ export class Daemon {
       e.type === 'pause'
         ? { type: 'pause' as const, time: e.at, reason: e.reason, by: e.by }
         : { type: 'resume' as const, time: e.at, by: e.by, reason: e.reason, ...(e.clearedHalt ? { clearedHalt: e.clearedHalt } : {}) };
-    await this.journal.append(record);
+    try {
+      await this.journal.append(record);
+    } catch (err) {
+      this.markJournalProblem(err);
+      throw err;
+    }
     if (this.memory) applyRecord(this.memory, record);
   }
 

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { MonkeyError } from '../errors.js';
+import { recordProblem } from './validate.js';
 
 /** Any journal line: a cycle record, or a small control record (pause, resume, halt, …). */
 export interface JournalRecord {
@@ -12,10 +13,11 @@ export interface JournalRecord {
 
 export const LOG_TORN_LINE = 'journal line is not valid JSON (torn write?); ignored';
 export const LOG_UNTYPED_LINE = 'journal line has no string "type"; ignored';
+export const LOG_INVALID_RECORD = 'journal record is malformed; ignored';
 
 export class JournalError extends MonkeyError {
   override readonly name = 'JournalError';
-  constructor(path: string, action: 'append to' | 'read', cause: unknown) {
+  constructor(path: string, action: 'append to' | 'read' | 'write to a closed', cause: unknown) {
     const code = (cause as { code?: unknown }).code;
     super('E_JOURNAL', `cannot ${action} the journal ${path}${typeof code === 'string' ? ` (${code})` : ''}`, {
       hint: 'check that the journal directory exists or can be created and is writable by the monkey’s user, and that the disk is not full',
@@ -26,13 +28,20 @@ export class JournalError extends MonkeyError {
 
 /**
  * The append-only audit journal: one JSON object per line. Each append opens the file with 'a',
- * writes the whole line in one write and syncs it, so a crash can at worst tear the last line.
- * A torn tail is never glued to the next record: an append after one starts on a new line.
- * Appends from one process are serialised.
+ * writes the whole line in one write and syncs it (and, for a new file, its directory), so a
+ * resolved append is on disk and a crash can at worst tear the last line. A torn tail is never
+ * glued to the next record: an append after one starts on a new line. Appends from one process
+ * are serialised.
+ *
+ * The journal remembers how long the file was after its own last append, so a caller holding the
+ * lock can tell whether anybody else wrote to it since (see `changedBehindOurBack`).
  */
 export class Journal {
   private tail: Promise<void> = Promise.resolve();
   private dirReady = false;
+  private closed = false;
+  /** File size after our last append or read; undefined until known. */
+  private knownSize: number | undefined;
 
   constructor(readonly path: string) {}
 
@@ -44,29 +53,80 @@ export class Journal {
     return next;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** No append is accepted after this (a cycle abandoned at shutdown must not write unlocked). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+  }
+
+  /** Records the size the caller has read up to (after folding the file into its state). */
+  async markRead(): Promise<void> {
+    this.knownSize = await this.currentSize();
+  }
+
+  /** True when the file's size is not what our own reads and appends left it at. */
+  async changedBehindOurBack(): Promise<boolean> {
+    if (this.knownSize === undefined) return false;
+    return (await this.currentSize()) !== this.knownSize;
+  }
+
+  private async currentSize(): Promise<number> {
+    try {
+      return (await stat(this.path)).size;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return 0;
+      throw new JournalError(this.path, 'read', err);
+    }
+  }
+
   private async write(line: string): Promise<void> {
+    if (this.closed) throw new JournalError(this.path, 'write to a closed', new Error('the journal was closed at shutdown'));
     try {
       if (!this.dirReady) {
         await mkdir(dirname(this.path), { recursive: true });
         this.dirReady = true;
       }
       const fh = await open(this.path, 'a+');
+      let created = false;
       try {
         const { size } = await fh.stat();
+        created = size === 0;
         let prefix = '';
         if (size > 0) {
           const last = Buffer.alloc(1);
           await fh.read(last, 0, 1, size - 1);
           if (last[0] !== 0x0a) prefix = '\n';
         }
-        await fh.write(`${prefix}${line}\n`);
+        const text = `${prefix}${line}\n`;
+        await fh.write(text);
         await fh.datasync();
+        if (this.knownSize === undefined || this.knownSize === size) this.knownSize = size + Buffer.byteLength(text);
       } finally {
         await fh.close();
       }
+      if (created) await syncDirectory(dirname(this.path));
     } catch (err) {
       throw new JournalError(this.path, 'append to', err);
     }
+  }
+}
+
+/** A new file's name is durable only once its directory is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch (err) {
+    // Some file systems refuse fsync on directories (EINVAL/EISDIR); the data itself is synced.
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw err;
+  } finally {
+    await fh?.close();
   }
 }
 
@@ -95,6 +155,11 @@ export async function* streamJournal(path: string, options: ReadOptions = {}): A
     }
     if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
       options.logger?.warn({ path, line: lineNo }, LOG_UNTYPED_LINE);
+      return undefined;
+    }
+    const problem = recordProblem(value);
+    if (problem !== null) {
+      options.logger?.warn({ path, line: lineNo, type: (value as { type: string }).type, problem }, LOG_INVALID_RECORD);
       return undefined;
     }
     return value as JournalRecord;

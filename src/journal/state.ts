@@ -23,6 +23,45 @@ export interface ResumeRecord {
   unquarantine?: string[];
 }
 
+/**
+ * Written and synced before a kill request leaves (write-ahead): if the process dies after this,
+ * a restart still counts the kill. Enough to replay the decision: seed, instant, victims.
+ */
+export interface KillIntentRecord {
+  type: 'kill-intent';
+  cycleId: string;
+  time: string;
+  scheduledAt: string;
+  seed: string;
+  cycleSeed: string;
+  strategy: string;
+  victims: { appId: string; taskId: string; host?: string; rack?: string }[];
+  taskIds: string[];
+}
+
+/**
+ * What became of an intent. `answered`: Marathon answered 200 (killedAppIds = apps with at least
+ * one task Marathon knew); `uncertain`: the request may have reached Marathon (it counts);
+ * `rejected`: Marathon said no (404/409/422, no leader) or the request never left; `withdrawn`:
+ * the kill was called off after the intent was written. Only `answered` and `uncertain` are kills.
+ */
+export interface KillAnswerRecord {
+  type: 'kill-answer';
+  cycleId: string;
+  time: string;
+  outcome: 'answered' | 'rejected' | 'uncertain' | 'withdrawn';
+  killedAppIds?: string[];
+  matched?: string[];
+  unmatched?: string[];
+  error?: { code: string; message: string };
+}
+
+interface PendingIntent {
+  at: number;
+  /** lastKillAt of each victim app before the intent, to restore when nothing was killed. */
+  prev: Map<string, number | undefined>;
+}
+
 /** What the journal tells a (re)starting daemon: the cycle's memory plus status facts. */
 export interface JournalState extends ChaosMemory {
   readonly lastKillAt: Map<string, number>;
@@ -30,6 +69,8 @@ export interface JournalState extends ChaosMemory {
   halted: HaltState | null;
   paused: { since: string; reason?: string } | null;
   lastCycle: { cycleId: string; time: string; outcome: string } | null;
+  /** Intents whose answer is not folded in yet, by cycle id. */
+  readonly pendingIntents: Map<string, PendingIntent>;
   /** Records folded in (all types). */
   records: number;
   /** The instant the state was built for. */
@@ -37,7 +78,21 @@ export interface JournalState extends ChaosMemory {
 }
 
 export function emptyJournalState(): JournalState {
-  return { lastKillAt: new Map(), quarantined: new Map(), halted: null, paused: null, lastCycle: null, records: 0, asOf: null };
+  return { lastKillAt: new Map(), quarantined: new Map(), halted: null, paused: null, lastCycle: null, pendingIntents: new Map(), records: 0, asOf: null };
+}
+
+/** Replaces `target`'s contents with `source`'s, keeping the object (the cycle holds it). */
+export function replaceJournalState(target: JournalState, source: JournalState): void {
+  for (const key of ['lastKillAt', 'quarantined', 'pendingIntents'] as const) {
+    const map = target[key] as Map<string, unknown>;
+    map.clear();
+    for (const [k, v] of source[key] as Map<string, unknown>) map.set(k, v);
+  }
+  target.halted = source.halted;
+  target.paused = source.paused;
+  target.lastCycle = source.lastCycle;
+  target.records = source.records;
+  target.asOf = source.asOf;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -52,6 +107,16 @@ export function applyRecord<T extends { type: string }>(state: JournalState, rec
     case 'cycle':
       applyCycle(state, record as unknown as CycleRecord);
       break;
+    case 'kill-intent':
+      applyIntent(state, record as unknown as KillIntentRecord);
+      break;
+    case 'kill-answer': {
+      const r = record as unknown as KillAnswerRecord;
+      if (r.outcome === 'rejected' || r.outcome === 'withdrawn') settleIntent(state, r.cycleId, new Set());
+      else if (r.outcome === 'answered') settleIntent(state, r.cycleId, new Set(r.killedAppIds ?? []));
+      else settleIntent(state, r.cycleId, null);
+      break;
+    }
     case 'halt': {
       const r = record as unknown as Partial<HaltRecord>;
       state.halted = { since: str(r.time) ?? '', reason: str(r.reason) ?? 'halted by operator' };
@@ -77,13 +142,52 @@ export function applyRecord<T extends { type: string }>(state: JournalState, rec
   return state;
 }
 
+function applyIntent(state: JournalState, r: KillIntentRecord): void {
+  const at = Date.parse(r.time);
+  const prev = new Map<string, number | undefined>();
+  for (const v of r.victims) {
+    if (prev.has(v.appId)) continue;
+    const before = state.lastKillAt.get(v.appId);
+    prev.set(v.appId, before);
+    if (before === undefined || before < at) state.lastKillAt.set(v.appId, at);
+  }
+  state.pendingIntents.set(r.cycleId, { at, prev });
+}
+
+/**
+ * Ends an intent. `killed` = the apps that were killed (their intent stands); every other victim
+ * app gets back the lastKillAt it had, unless a later kill moved it since. null = keep all (the
+ * outcome is unknown, so the intent counts).
+ */
+function settleIntent(state: JournalState, cycleId: string, killed: ReadonlySet<string> | null): void {
+  const pending = state.pendingIntents.get(cycleId);
+  if (!pending) return;
+  state.pendingIntents.delete(cycleId);
+  if (killed === null) return;
+  for (const [appId, before] of pending.prev) {
+    if (killed.has(appId) || state.lastKillAt.get(appId) !== pending.at) continue;
+    if (before === undefined) state.lastKillAt.delete(appId);
+    else state.lastKillAt.set(appId, before);
+  }
+}
+
 function applyCycle(state: JournalState, r: CycleRecord): void {
   if (typeof r.cycleId === 'string' && typeof r.time === 'string') {
     state.lastCycle = { cycleId: r.cycleId, time: r.time, outcome: String(r.outcome) };
   }
   for (const q of Array.isArray(r.quarantineLifted) ? r.quarantineLifted : []) state.quarantined.delete(q.appId);
+  // The cycle record settles an intent whose answer record was lost (its append failed).
+  if (state.pendingIntents.has(r.cycleId)) {
+    if (r.killStatus === 'rejected' || r.killStatus === 'withdrawn') settleIntent(state, r.cycleId, new Set());
+    else if (r.killStatus === 'answered' && r.killResponse) {
+      const matched = new Set(r.killResponse.matched);
+      settleIntent(state, r.cycleId, new Set(r.victims.filter((v) => matched.has(v.taskId)).map((v) => v.appId)));
+    } else if (r.killStatus !== undefined) settleIntent(state, r.cycleId, null);
+  }
   const killedAt = typeof r.killedAt === 'string' ? Date.parse(r.killedAt) : NaN;
-  if (!Number.isNaN(killedAt) && Array.isArray(r.victims)) {
+  // Journals written before kill-answer records existed: a rejected kill carried killedAt too.
+  const rejected = r.error?.code === 'E_KILL_REJECTED';
+  if (!Number.isNaN(killedAt) && !rejected && Array.isArray(r.victims)) {
     // Without an answer (kill error) the kill may have happened: count every victim's app.
     const matched = r.killResponse ? new Set(r.killResponse.matched) : null;
     for (const v of r.victims) {

@@ -16,6 +16,8 @@ import {
   FakeApps,
   FakeKiller,
   killedButNotReplaced,
+  orderedKiller,
+  RecordingLedger,
   MINUTE,
   replaced,
 } from './fixtures.js';
@@ -27,8 +29,10 @@ function setup(apps: MarathonApp[], settings: Partial<ChaosSettings> = {}, memor
   const killer = new FakeKiller(reader);
   const clock = new ManualClock(aTuesdayMorning);
   const { logger, lines } = captureLogger();
-  const deps: CycleDeps = { apps: reader, killer, clock, logger, journal: memory };
-  return { reader, killer, clock, lines, deps, settings: chaosSettings(settings) };
+  const events: string[] = [];
+  const ledger = new RecordingLedger(events);
+  const deps: CycleDeps = { apps: reader, killer: orderedKiller(killer, events), ledger, clock, logger, journal: memory };
+  return { reader, killer, ledger, events, clock, lines, deps, settings: chaosSettings(settings) };
 }
 
 /** Runs the cycle, moving the manual clock one poll at a time until it finishes. */

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import type { AgentsReader, AppsReader, TaskKiller } from '../../src/chaos/ports.js';
+import type { AgentsReader, AppsReader, KillAnswer, KillIntent, KillLedger, TaskKiller } from '../../src/chaos/ports.js';
 import type { KillResult, MarathonApp, MarathonTask } from '../../src/marathon/types.js';
 import type { MesosAgent } from '../../src/mesos/types.js';
 
@@ -118,6 +118,43 @@ export class FakeKiller implements TaskKiller {
     const killed = taskIds.filter((id) => !this.unknown.has(id)).map((id) => all.find((t) => t.id === id) ?? task('/x', 0, { id }));
     return Promise.resolve({ requested: [...taskIds], killed, unmatched: taskIds.filter((id) => this.unknown.has(id)) });
   }
+}
+
+/**
+ * A kill ledger that records intents and answers in memory. `events` is shared with a killer
+ * (pass it to `orderedKiller`) so tests can assert the intent came before the request. `failWith`
+ * makes recordIntent fail as a full disk would; `vetoWith` as the journal's state would.
+ */
+export class RecordingLedger implements KillLedger {
+  intents: KillIntent[] = [];
+  answers: KillAnswer[] = [];
+  failWith: Error | undefined;
+  vetoWith: string | undefined;
+  constructor(readonly events: string[] = []) {}
+
+  recordIntent(intent: KillIntent): Promise<void> {
+    if (this.failWith) return Promise.reject(this.failWith);
+    if (this.vetoWith !== undefined) return Promise.reject(codedError('E_KILL_VETOED', this.vetoWith));
+    this.intents.push(intent);
+    this.events.push(`intent ${intent.taskIds.join(',')}`);
+    return Promise.resolve();
+  }
+
+  recordAnswer(answer: KillAnswer): Promise<void> {
+    this.answers.push(answer);
+    this.events.push(`answer ${answer.outcome}`);
+    return Promise.resolve();
+  }
+}
+
+/** Wraps a killer so each request is logged into the same event list as a RecordingLedger. */
+export function orderedKiller(killer: TaskKiller, events: string[]): TaskKiller {
+  return {
+    killTasks(ids) {
+      events.push(`kill ${ids.join(',')}`);
+      return killer.killTasks(ids);
+    },
+  };
 }
 
 export class FakeAgents implements AgentsReader {

@@ -5,7 +5,7 @@ import { MarathonClient } from '../../src/marathon/client.js';
 import { MesosClient } from '../../src/mesos/client.js';
 import { systemClock } from '../../src/platform/clock.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { captureLogger } from './fixtures.js';
+import { captureLogger, RecordingLedger } from './fixtures.js';
 
 /**
  * The cycle against the real simulator over loopback HTTP, with the real Marathon and Mesos
@@ -47,7 +47,7 @@ describe('runCycle against the simulator', () => {
 
   const base: Partial<ChaosSettings> = { dryRun: false, minTaskAgeSeconds: 0, recoveryPollMs: 25, recoveryTimeoutSeconds: 3, recentFailureMinutes: 10 };
   const run = (s: Partial<ChaosSettings>, scheduledAt = new Date('2024-03-05T10:00:00Z')) =>
-    runCycle({ apps: client, killer: client, clock: systemClock, logger: captureLogger().logger }, chaosSettings({ ...base, ...s }), { scheduledAt });
+    runCycle({ apps: client, killer: client, ledger: new RecordingLedger(), clock: systemClock, logger: captureLogger().logger }, chaosSettings({ ...base, ...s }), { scheduledAt });
 
   it('a kill recovers, with the time to recover measured, and the request count is 1 listing + 1 kill + reads of the affected app', async () => {
     const before = sim.requestLog.length;
@@ -104,7 +104,7 @@ describe('runCycle against the simulator', () => {
   it('rack strategy: kills only in one rack, using the Mesos master', async () => {
     const mesos = new MesosClient({ url: sim.mesosUrl, timeoutMs: 2000, retries: 0 });
     const rec = await runCycle(
-      { apps: client, killer: client, agents: mesos, clock: systemClock, logger: captureLogger().logger },
+      { apps: client, killer: client, ledger: new RecordingLedger(), agents: mesos, clock: systemClock, logger: captureLogger().logger },
       chaosSettings({ ...base, strategy: 'rack', maxKills: 10, include: ['/shop/**'] }),
       { scheduledAt: new Date('2024-03-05T10:00:00Z') },
     );
@@ -126,7 +126,7 @@ describe('runCycle against the simulator', () => {
     };
     const before = sim.requestLog.length;
     const rec = await runCycle(
-      { apps: reader, killer: client, clock: systemClock, logger: captureLogger().logger },
+      { apps: reader, killer: client, ledger: new RecordingLedger(), clock: systemClock, logger: captureLogger().logger },
       chaosSettings({ ...base, include: ['/shop/cart'] }),
       { scheduledAt: new Date('2024-03-05T10:00:00Z') },
     );

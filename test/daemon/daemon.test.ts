@@ -395,7 +395,7 @@ describe('Daemon (ManualClock, simulator, real HTTP)', () => {
     await clock.advance(MINUTE);
     const ran = await nthCycle(2);
     assert.equal(ran.outcome, 'dry-run');
-    const control = (await journal()).filter((r) => r.type !== 'cycle').map((r) => r.type);
+    const control = (await journal()).filter((r) => r.type === 'pause' || r.type === 'resume').map((r) => r.type);
     assert.deepEqual(control, ['pause', 'resume'], 'who paused and resumed is journaled');
   });
 
@@ -487,7 +487,7 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
     await eventually('ready', async () => (await get(url, '/ready')).status === 200);
   });
 
-  it('shutdown mid-cycle: /ready 503 at once, /health 200 until the server closes, and no kill is sent', async () => {
+  it('shutdown mid-listing: /ready 503 at once, no wait for the listing, the slot journaled as kill-vetoed, and no kill is sent', async () => {
     const clock = new ManualClock(aFridayAfternoonInBerlin);
     const marathon = new FakeMarathon([victimApp()]);
     const gate = marathon.hold();
@@ -495,22 +495,26 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
 
     await clock.advance(MINUTE);
     await eventually('the listing', () => marathon.listCalls === 1);
+    const readyDuring = get(url, '/ready');
     const stopping = daemon.shutdown('SIGTERM');
-    const ready = await get(url, '/ready');
+    const ready = await readyDuring;
     assert.equal(ready.status, 503);
     assert.equal(ready.body.reason, 'shutting-down');
-    assert.equal((await get(url, '/health')).status, 200, 'live while the cycle winds down');
 
-    gate.release();
+    // The listing is still held: shutdown does not wait for reads that can no longer lead to a kill.
     await stopping;
-    assert.deepEqual(marathon.killCalls, [], 'the kill was withdrawn');
+    assert.ok(log.lines().some((l) => l.msg === DAEMON_LOG.shutdown), 'no watch was running, and the log does not claim one');
+    assert.ok(!log.lines().some((l) => l.msg === DAEMON_LOG.shutdownWaiting));
     const rec = await nthCycle(1);
     assert.equal(rec.outcome, 'skipped');
     assert.equal(rec.gate?.reason, 'kill-vetoed');
     assert.ok(log.lines().some((l) => l.msg === DAEMON_LOG.stopped));
     await assert.rejects(fetch(`${url}/health`), 'the server is closed after shutdown');
 
-    // No slot runs after shutdown, however far the clock moves.
+    gate.release();
+    await realDelay(20);
+    assert.deepEqual(marathon.killCalls, [], 'the kill was withdrawn');
+    // No slot runs after shutdown, however far the clock moves, and the abandoned cycle is not journaled twice.
     await clock.advance(10 * MINUTE);
     await realDelay(20);
     assert.equal(marathon.listCalls, 1);

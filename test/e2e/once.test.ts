@@ -44,7 +44,12 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.equal(record.after['/shop/cart'].recovered, true);
     assert.ok(record.after['/shop/cart'].timeToRecoverMs > 0);
     assert.equal(kills(sim), 1);
-    const journal = journalRecords(join(dir, 'journal.jsonl'));
+    const all = journalRecords(join(dir, 'journal.jsonl'));
+    // Write-ahead: the intent, then Marathon's answer, then the cycle with its recovery.
+    assert.deepEqual(all.map((x) => x.type), ['kill-intent', 'kill-answer', 'cycle']);
+    assert.deepEqual(all[0]!.taskIds, record.victims.map((v: Json) => v.taskId));
+    assert.equal(all[1]!.outcome, 'answered');
+    const journal = all.filter((x) => x.type === 'cycle');
     assert.equal(journal.length, 1);
     assert.equal(journal[0]!.cycleId, record.cycleId);
     assert.equal(journal[0]!.seed, 'pipeline');
@@ -68,7 +73,7 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     const r = await runCli(['once'], e);
     assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /WEAKNESS \/weak\/billing/);
-    const [record] = journalRecords(join(dir, 'journal.jsonl'));
+    const [record] = journalRecords(join(dir, 'journal.jsonl')).filter((x) => x.type === 'cycle');
     assert.equal(record!.outcome, 'weakness');
     assert.equal(record!.weaknesses[0].appId, '/weak/billing');
     // The halt survives in the journal: the next run does nothing until resumed.

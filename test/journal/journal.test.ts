@@ -8,7 +8,11 @@ import { chaosSettings } from '../../src/chaos/settings.js';
 import { Journal, LOG_TORN_LINE, readJournal } from '../../src/journal/journal.js';
 import { applyRecord, journalState, loadJournalState } from '../../src/journal/state.js';
 import { ManualClock } from '../../src/platform/clock.js';
-import { app, aTuesdayMorning, captureLogger, FakeApps, FakeKiller, MINUTE, replaced } from '../chaos/fixtures.js';
+import { app, aTuesdayMorning, captureLogger, FakeApps, FakeKiller, MINUTE, RecordingLedger, replaced } from '../chaos/fixtures.js';
+
+const T1 = '2024-03-05T09:00:00.000Z';
+const T2 = '2024-03-05T09:01:00.000Z';
+const T3 = '2024-03-05T09:02:00.000Z';
 
 describe('journal', () => {
   let dir: string;
@@ -22,7 +26,7 @@ describe('journal', () => {
   it('appends one JSON line per record, creating the parent directory', async () => {
     const path = join(dir, 'nested', 'deeper', 'journal.jsonl');
     const j = new Journal(path);
-    await Promise.all([j.append({ type: 'pause', time: 't1' }), j.append({ type: 'resume', time: 't2' }), j.append({ type: 'cycle', n: 3 })]);
+    await Promise.all([j.append({ type: 'pause', time: T1 }), j.append({ type: 'resume', time: T2 }), j.append({ type: 'cycle', cycleId: 'c3', time: T3 })]);
     const text = await readFile(path, 'utf8');
     assert.equal(text.split('\n').length, 4);
     assert.ok(text.endsWith('\n'));
@@ -39,24 +43,24 @@ describe('journal', () => {
   it('survives a torn last line: warns with the line number, keeps earlier records, next append starts on a new line', async () => {
     const path = join(dir, 'j.jsonl');
     const j = new Journal(path);
-    await j.append({ type: 'pause', time: 'a' });
-    await j.append({ type: 'resume', time: 'b' });
+    await j.append({ type: 'pause', time: T1 });
+    await j.append({ type: 'resume', time: T2 });
     // A crash mid-write leaves half a record without its newline.
     await appendFile(path, '{"type":"cycle","cycleId":"torn","vic');
     const { logger, lines } = captureLogger();
-    assert.deepEqual((await readJournal(path, { logger })).map((r) => r.time), ['a', 'b']);
+    assert.deepEqual((await readJournal(path, { logger })).map((r) => r.time), [T1, T2]);
     assert.equal(lines[0]?.msg, LOG_TORN_LINE);
     assert.equal(lines[0]?.line, 3);
 
-    await j.append({ type: 'halt', time: 'c', reason: 'r' });
+    await j.append({ type: 'halt', time: T3, reason: 'r' });
     const after = await readJournal(path, { logger });
     assert.deepEqual(after.map((r) => r.type), ['pause', 'resume', 'halt']);
-    assert.equal((await readFile(path, 'utf8')).split('\n')[3], '{"type":"halt","time":"c","reason":"r"}');
+    assert.equal((await readFile(path, 'utf8')).split('\n')[3], `{"type":"halt","time":"${T3}","reason":"r"}`);
   });
 
   it('skips garbage and untyped lines in the middle without losing neighbours', async () => {
     const path = join(dir, 'j.jsonl');
-    await writeFile(path, '{"type":"pause","time":"1"}\nnot json\n[1,2]\n\n{"type":"resume","time":"2"}\n');
+    await writeFile(path, `{"type":"pause","time":"${T1}"}\nnot json\n[1,2]\n\n{"type":"resume","time":"${T2}"}\n`);
     const { logger, lines } = captureLogger();
     assert.deepEqual((await readJournal(path, { logger })).map((r) => r.type), ['pause', 'resume']);
     assert.deepEqual(lines.map((l) => l.line), [2, 3]);
@@ -66,7 +70,7 @@ describe('journal', () => {
     const path = join(dir, 'big.jsonl');
     const j = new Journal(path);
     const pad = 'x'.repeat(100_000);
-    for (let i = 0; i < 5; i++) await j.append({ type: 'cycle', i, pad });
+    for (let i = 0; i < 5; i++) await j.append({ type: 'cycle', cycleId: `c${i}`, time: T1, i, pad });
     const recs = await readJournal(path);
     assert.deepEqual(recs.map((r) => r.i), [0, 1, 2, 3, 4]);
   });
@@ -138,7 +142,7 @@ describe('journal across a restart', () => {
     const { logger } = captureLogger();
     const settings = chaosSettings({ dryRun: false, recoveryPollMs: 1000, minKillIntervalMinutes: 60 });
     reader.getAppScript.set('/a', (n) => (n === 1 ? a : replaced(a, a.tasks.map((t) => t.id))));
-    const run = runCycle({ apps: reader, killer: new FakeKiller(reader), clock, logger }, settings, { scheduledAt: aTuesdayMorning });
+    const run = runCycle({ apps: reader, killer: new FakeKiller(reader), ledger: new RecordingLedger(), clock, logger }, settings, { scheduledAt: aTuesdayMorning });
     while (clock.pending === 0) await new Promise((r) => setImmediate(r));
     await clock.advance(1000);
     const first = await run;
@@ -150,7 +154,7 @@ describe('journal across a restart', () => {
     const memory = await loadJournalState(path, new Date(clock.now()));
     const killer = new FakeKiller(reader);
     const fresh = new FakeApps([a]);
-    const second = await runCycle({ apps: fresh, killer, clock, logger, journal: memory }, settings, {
+    const second = await runCycle({ apps: fresh, killer, ledger: new RecordingLedger(), clock, logger, journal: memory }, settings, {
       scheduledAt: new Date(clock.now()),
     });
     assert.equal(second.outcome, 'nothing-to-do');
