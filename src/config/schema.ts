@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import convict from 'convict';
+import { parseBoolean } from '../platform/booleans.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env; the env names are
@@ -7,19 +9,13 @@ import convict from 'convict';
  * environment variable fails start-up with a message instead of silently meaning something else.
  */
 
-const TRUE = new Set(['true', '1', 'yes', 'on']);
-const FALSE = new Set(['false', '0', 'no', 'off']);
-
 convict.addFormat({
   name: 'strict-boolean',
   validate(value: unknown) {
     if (typeof value !== 'boolean') throw new Error('must be true or false');
   },
   coerce(value: string) {
-    const v = value.trim().toLowerCase();
-    if (TRUE.has(v)) return true;
-    if (FALSE.has(v)) return false;
-    return value;
+    return parseBoolean(value) ?? value;
   },
 });
 
@@ -105,6 +101,28 @@ export function safeUrl(value: string): string {
   return value.replace(/\/\/[^/?#\s"'<>\\]*@/g, '//***@');
 }
 
+/**
+ * The address the HTTP server binds: an IP literal or a hostname of RFC 1123 labels. Anything else
+ * (`😀`, `http://0.0.0.0`, `[::1]`) would pass start-up checks and fail only at listen time, or bind
+ * somewhere nobody meant.
+ */
+export function hostProblem(value: string): string | undefined {
+  if (isIP(value) !== 0) return undefined;
+  if (/^\[.*\]$/.test(value) && isIP(value.slice(1, -1)) !== 0) return 'write an IPv6 address without brackets, e.g. :: or ::1';
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  if (name !== '' && name.length <= 253 && name.split('.').every((l) => label.test(l))) return undefined;
+  return 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a hostname of letters, digits, hyphens and dots';
+}
+
+convict.addFormat({
+  name: 'host',
+  validate(value: unknown) {
+    const problem = typeof value === 'string' ? hostProblem(value) : 'must be an IP address or a hostname';
+    if (problem !== undefined) throw new Error(problem);
+  },
+});
+
 export const schema = {
   marathon: {
     urls: {
@@ -182,7 +200,7 @@ export const schema = {
   },
   server: {
     port: { doc: 'Port of /health, /ready, /metrics, /status, /pause, /resume (falls back to PORT0 under Marathon).', format: 'tcp-port', default: 8000, env: 'MONKEY_PORT' },
-    host: { doc: 'Address the HTTP server binds.', format: String, default: '0.0.0.0', env: 'MONKEY_HOST' },
+    host: { doc: 'Address the HTTP server binds: an IP address or a hostname.', format: 'host', default: '0.0.0.0', env: 'MONKEY_HOST' },
     controlToken: { doc: 'Bearer token for POST /pause and /resume; empty: they are disabled.', format: String, default: '', env: 'MONKEY_CONTROL_TOKEN', sensitive: true },
   },
   shutdown: {
