@@ -191,12 +191,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
       paused,
       clearedHalt: null,
     });
-    return reply(res, 200, {
+    // Not recorded = forgotten at the next restart: the operator must hear it as an error.
+    return reply(res, warning === undefined ? 200 : 500, {
       paused,
       halted: state.halted ?? null,
       changed,
       message: changed ? 'chaos paused; no cycle will act until POST /resume' : `already paused since ${paused.since} by ${paused.by}; nothing changed`,
-      ...(warning === undefined ? {} : { warning }),
+      ...(warning === undefined ? {} : { warning, error: 'E_JOURNAL' }),
     });
   };
 
@@ -220,14 +221,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
     const parts: string[] = [];
     if (wasPaused !== undefined) parts.push(`resumed (paused since ${wasPaused.since} by ${wasPaused.by})`);
     if (clearedHalt !== undefined) parts.push(`cleared the halt caused by a weakness in ${clearedHalt.appId} (${clearedHalt.reason}) since ${clearedHalt.since}`);
-    return reply(res, 200, {
+    // Not recorded = forgotten at the next restart: the operator must hear it as an error.
+    return reply(res, warning === undefined ? 200 : 500, {
       paused: null,
       halted: null,
       changed,
       clearedHalt: clearedHalt ?? null,
       canAct: state.canAct(),
       message: changed ? `${parts.join('; ')}; chaos continues with the next scheduled cycle` : 'neither paused nor halted; nothing changed',
-      ...(warning === undefined ? {} : { warning }),
+      ...(warning === undefined ? {} : { warning, error: 'E_JOURNAL' }),
     });
   };
 

@@ -67,9 +67,13 @@ export function processStartTicks(pid: number): number | undefined {
   }
 }
 
-function isAlive(holder: LockHolder): boolean {
+/** Lock files this process holds: a second taker in the same process is refused like any other. */
+const heldHere = new Set<string>();
+
+function isAlive(holder: LockHolder, lockPath: string): boolean {
   if (holder.host !== hostname()) return true;
-  if (holder.pid === process.pid) return false; // we have not taken it yet, so it is a predecessor's
+  // Our own pid but not our lock: a predecessor in a restarted container had the same pid.
+  if (holder.pid === process.pid) return heldHere.has(lockPath);
   try {
     process.kill(holder.pid, 0);
   } catch (err) {
@@ -126,7 +130,7 @@ export class JournalLock {
       } catch (err) {
         if ((err as { code?: unknown }).code !== 'EEXIST') throw new JournalLockError(lockPath, err);
         const other = readHolder(lockPath);
-        if (other === undefined || isAlive(other) || attempt > 0) throw new JournalLockedError(lockPath, other);
+        if (other === undefined || isAlive(other, lockPath) || attempt > 0) throw new JournalLockedError(lockPath, other);
         try {
           unlinkSync(lockPath);
         } catch (e) {
@@ -139,6 +143,7 @@ export class JournalLock {
       } finally {
         closeSync(fd);
       }
+      heldHere.add(lockPath);
       return new JournalLock(lockPath, token);
     }
     throw new JournalLockedError(lockPath, readHolder(lockPath));
@@ -149,6 +154,7 @@ export class JournalLock {
     if (this.released) return;
     this.released = true;
     process.removeListener('exit', this.onExit);
+    heldHere.delete(this.path);
     try {
       if (readFileSync(this.path, 'utf8').trim() === this.token) unlinkSync(this.path);
     } catch {

@@ -300,3 +300,80 @@ describe('runCycle', () => {
     assert.equal(first.cycleSeed, `marathon-monkey\u241f${aTuesdayMorning.toISOString()}`);
   });
 });
+
+describe('runCycle: write-ahead kills', () => {
+  it('the intent is recorded before the kill request leaves, the answer after it', async () => {
+    const a = app('/a');
+    const t = setup([a], live);
+    t.reader.getAppScript.set('/a', (n) => (n === 1 ? a : replaced(a, a.tasks.map((x) => x.id))));
+    const rec = await drive(t.clock, runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning }));
+    assert.equal(rec.outcome, 'killed');
+    const id = rec.victims[0]!.taskId;
+    assert.deepEqual(t.events, [`intent ${id}`, `kill ${id}`, 'answer answered']);
+    assert.equal(t.ledger.intents[0]!.cycleId, rec.cycleId);
+    assert.equal(t.ledger.intents[0]!.seed, rec.seed);
+    assert.deepEqual(t.ledger.answers[0]!.killedAppIds, ['/a']);
+    assert.equal(rec.killStatus, 'answered');
+  });
+
+  it('an intent that cannot be written (full disk) kills nothing: outcome error at stage journal', async () => {
+    const t = setup([app('/a')], live);
+    t.ledger.failWith = codedError('E_JOURNAL', 'cannot append to the journal (ENOSPC)');
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.outcome, 'error');
+    assert.equal(rec.error?.stage, 'journal');
+    assert.equal(rec.error?.code, 'E_JOURNAL');
+    assert.deepEqual(t.killer.calls, [], 'no kill request without a durable intent');
+    assert.equal(rec.killRequest, null);
+    assert.ok(t.lines.some((l) => l.msg === LOG.intentFailed && l.level === 50));
+  });
+
+  it('a kill the journal vetoes (another writer killed the app, a pause) is skipped, nothing sent', async () => {
+    const t = setup([app('/a')], live);
+    t.ledger.vetoWith = '/a was killed at 2024-03-05T09:59:00.000Z, within the minimum time between kills';
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.outcome, 'skipped');
+    assert.equal(rec.gate?.reason, 'kill-vetoed');
+    assert.match(rec.gate.detail, /within the minimum time/);
+    assert.deepEqual(t.killer.calls, []);
+  });
+
+  it('a pause that begins while the intent is written withdraws the kill, and says so in the journal', async () => {
+    const t = setup([app('/a')], live);
+    let asked = 0;
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning, mayKill: () => ++asked === 1 });
+    assert.equal(asked, 2, 'asked before and after the intent');
+    assert.equal(rec.outcome, 'skipped');
+    assert.equal(rec.killStatus, 'withdrawn');
+    assert.deepEqual(t.killer.calls, []);
+    assert.deepEqual(t.ledger.answers.map((x) => x.outcome), ['withdrawn']);
+  });
+
+  it('a kill Marathon rejected (404/409/422) is "rejected, nothing killed": no killedAt, not a kill for the interval', async () => {
+    const t = setup([app('/a')], live);
+    t.killer.error = codedError('E_KILL_REJECTED', 'POST /v2/tasks/delete: Marathon rejected the kill with 409; nothing was killed');
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.outcome, 'error');
+    assert.equal(rec.killStatus, 'rejected');
+    assert.equal(rec.killedAt, null);
+    assert.ok(t.lines.some((l) => l.msg === LOG.killRejected));
+    assert.ok(!t.lines.some((l) => l.msg === LOG.killFailed), 'not logged as "outcome unknown"');
+    assert.deepEqual(t.ledger.answers.map((x) => x.outcome), ['rejected']);
+    // What a restart rebuilds: the intent, its answer and the cycle record leave /a killable.
+    const intentRec = { type: 'kill-intent', ...t.ledger.intents[0]! };
+    const answerRec = { type: 'kill-answer', ...t.ledger.answers[0]! };
+    assert.equal(journalState([intentRec, answerRec, rec]).lastKillAt.has('/a'), false);
+  });
+
+  it('a kill with no answer (timeout after sending) is "outcome unknown" and counts as a kill', async () => {
+    const t = setup([app('/a')], live);
+    t.killer.error = codedError('E_KILL_UNCERTAIN', 'POST /v2/tasks/delete: socket hang up; the kill may or may not have happened');
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.killStatus, 'uncertain');
+    assert.notEqual(rec.killedAt, null);
+    assert.ok(t.lines.some((l) => l.msg === LOG.killFailed));
+    const intentRec = { type: 'kill-intent', ...t.ledger.intents[0]! };
+    const answerRec = { type: 'kill-answer', ...t.ledger.answers[0]! };
+    assert.ok(journalState([intentRec, answerRec, rec]).lastKillAt.has('/a'));
+  });
+});

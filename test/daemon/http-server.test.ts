@@ -281,10 +281,11 @@ describe('control server', () => {
       assert.equal(again.json().changed, false);
     });
 
-    it('keeps the pause and warns when the journal callback fails', async () => {
+    it('keeps the pause in this process but answers an error when the journal cannot record it', async () => {
       const { state } = await start({ onPause: () => Promise.reject(new Error('disk full')) });
       const res = await call('/pause', bearer(TOKEN));
-      assert.equal(res.status, 200);
+      assert.equal(res.status, 500, 'a pause a restart would forget is not a success');
+      assert.equal(res.json().error, 'E_JOURNAL');
       assert.match(res.json().warning ?? '', /could not be recorded/);
       assert.notEqual(state.paused, undefined);
     });
