@@ -190,10 +190,15 @@ export class MarathonClient implements AppsReader, TaskKiller {
       const unmatched = requested.filter((id) => !matched.has(id) && !matched.has(instanceKey(id)));
       return { requested, killed, unmatched };
     }
-    if (isNoLeader(resp) || status === 503) {
-      // Nothing executed the request: the instance had no leader to run it, or refused the load.
+    if (isNoLeader(resp)) {
       this.lastAnswer = undefined;
       throw noLeaderError('POST', endpoint, `Marathon answered ${status} (no leader)`, status);
+    }
+    if (status === 503) {
+      // Nothing executed the request: the instance refused the load (--http_max_concurrent_requests)
+      // or is restarting. Not a leader election: that answers with the no-leader page above.
+      this.lastAnswer = undefined;
+      throw new MarathonError('E_KILL_REJECTED', `POST ${endpoint}: ${unavailableText(status)}; nothing was killed, the next cycle tries again`, { method: 'POST', endpoint, status }, UNAVAILABLE_HINT);
     }
     if (status === 401 || status === 403) throw authError(resp, ctx);
     if (status >= 400 && status < 500) {
@@ -224,6 +229,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
   private async read<T>(endpoint: string, query: string, handle: (resp: HttpResponse, ctx: ParseContext) => T, okBodySink?: () => BodySink): Promise<T> {
     const ctx: ParseContext = { method: 'GET', endpoint };
     let sawNoLeader = false;
+    let unavailable: number | undefined;
     const failures: string[] = [];
     const rounds = Math.max(0, Math.floor(this.options.retries)) + 1;
     for (let round = 0; round < rounds; round++) {
@@ -242,7 +248,9 @@ export class MarathonClient implements AppsReader, TaskKiller {
         }
         if (isNoLeader(resp) || resp.status === 502 || resp.status === 503 || resp.status === 504) {
           this.learnLeader(resp);
-          sawNoLeader = true;
+          // Only the no-leader page says "no leader"; a bare 5xx is overload, a restart or a proxy.
+          if (isNoLeader(resp)) sawNoLeader = true;
+          else unavailable = resp.status;
           failures.push(`${base.origin}: ${resp.status}`);
           continue;
         }
@@ -255,6 +263,12 @@ export class MarathonClient implements AppsReader, TaskKiller {
     if (sawNoLeader) {
       this.lastAnswer = undefined;
       throw noLeaderError('GET', endpoint, `no Marathon instance could serve the request (${tried})`);
+    }
+    if (unavailable !== undefined) {
+      this.lastAnswer = undefined;
+      // The listing opens every cycle, so its failure means the cycle did nothing.
+      const next = endpoint === '/v2/apps' ? 'nothing killed this cycle, the next cycle tries again' : 'the request was not served';
+      throw new MarathonError('E_MARATHON_HTTP', `GET ${endpoint}: ${unavailableText(unavailable)} (${tried}); ${next}`, { method: 'GET', endpoint, status: unavailable }, UNAVAILABLE_HINT);
     }
     throw new MarathonError('E_MARATHON_UNREACHABLE', `GET ${endpoint}: no Marathon instance reachable after ${rounds} round(s) (${tried})`, { method: 'GET', endpoint });
   }
@@ -388,6 +402,15 @@ function contentType(resp: HttpResponse): string | undefined {
 /** Jetty's "Could not determine the current leader" page (502, or 503 before 1.7.38). */
 function isNoLeader(resp: HttpResponse): boolean {
   return resp.status >= 500 && NO_LEADER_MARKER.test(resp.body.slice(0, 4096));
+}
+
+const UNAVAILABLE_HINT =
+  'Marathon is overloaded or restarting, or a proxy in front of it failed (a leader election answers with its own page); no action needed if it passes, otherwise check the Marathon log and --http_max_concurrent_requests';
+
+const REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+function unavailableText(status: number): string {
+  return `Marathon answered ${status}${REASONS[status] === undefined ? '' : ` ${REASONS[status]}`}`;
 }
 
 function noLeaderError(method: string, endpoint: string, detail: string, status?: number): MarathonError {
