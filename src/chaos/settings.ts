@@ -18,7 +18,10 @@ export interface ChaosSettings {
   readonly fraction: number;
   /** Global cap on tasks killed per cycle, whatever the strategy. */
   readonly maxKills: number;
-  /** Only apps labelled `monkey.enabled=true` are victims. `monkey.enabled=false` always excludes. */
+  /**
+   * Only apps labelled `monkey.enabled=true` (or yes/on/1) are victims. `monkey.enabled=false`
+   * (or no/off/0) always excludes, and so does any value that is not a boolean (bad-label).
+   */
   readonly optIn: boolean;
   /** App-id globs (picomatch, e.g. `/prod/**`); empty = every app. */
   readonly include: readonly string[];
