@@ -27,6 +27,8 @@ export type EnabledParse = { ok: true; enabled: boolean | undefined } | LabelPro
 
 const INTEGER = /^\s*\d+\s*$/;
 
+const KNOWN: ReadonlySet<string> = new Set([LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT]);
+
 /** Longest label value echoed into records, logs and `explain`; the rest is counted, not copied. */
 export const MAX_ECHOED_LABEL_CHARS = 64;
 
@@ -50,9 +52,9 @@ export function echoLabelValue(value: string): string {
  * (integer seconds ≥ 1). A bad value skips the app rather than falling back to a default: a typo
  * in a safety setting must not silently make the app easier to kill.
  *
- * Keys starting with `monkey.` are matched regardless of case (`Monkey.Enabled=false` opts out as
- * surely as `monkey.enabled=false`); two spellings of one key with different values are a bad
- * label. Values are trimmed and one pair of surrounding straight quotes is dropped (`"false"`
+ * Keys starting with `monkey.` are matched regardless of case and surrounding spaces
+ * (`Monkey.Enabled=false` opts out as surely as `monkey.enabled=false`); two spellings of one key
+ * with different values are a bad label, and so is any other `monkey.*` key (a misspelling). Values are trimmed and one pair of surrounding straight quotes is dropped (`"false"`
  * reads as false), since that is how values pasted from JSON or YAML look.
  */
 export function parseAppLabels(app: MarathonApp): LabelParse {
@@ -86,10 +88,10 @@ type Found = { key: string; value: string } | LabelProblem | undefined;
 function monkeyLabels(labels: Record<string, string>): Map<string, { key: string; value: string }[]> {
   const out = new Map<string, { key: string; value: string }[]>();
   for (const key of Object.keys(labels)) {
-    if (key.length < 7 || key.slice(0, 7).toLowerCase() !== 'monkey.') continue;
+    const name = key.trim().toLowerCase();
+    if (!name.startsWith('monkey.')) continue;
     const value = labels[key];
     if (typeof value !== 'string') continue;
-    const name = key.toLowerCase();
     const list = out.get(name);
     if (list) list.push({ key, value });
     else out.set(name, [{ key, value }]);
@@ -150,6 +152,15 @@ function parseLabels(raw: Record<string, string>): Parsed {
     const seconds = INTEGER.test(text) ? Number.parseInt(text, 10) : NaN;
     if (!(seconds >= 1)) return { enabled, all: bad(timeout.key, timeout.value, 'must be a whole number of seconds ≥ 1') };
     labels.recoveryTimeoutSeconds = seconds;
+  }
+  // A misspelt key (`monkey.enable=false`) would otherwise be ignored without a word, like a
+  // misspelt config key: the app is not a target until the label is fixed.
+  for (const [name, list] of found) {
+    if (!KNOWN.has(name)) {
+      const { key, value } = list[0]!;
+      const problem = `is not a marathon-monkey label (they are ${[...KNOWN].join(', ')})`;
+      return { enabled, all: { ok: false, label: key, value, problem, detail: `label ${echoLabelValue(key)} ${problem}` } };
+    }
   }
   return { enabled, all: { ok: true, labels } };
 }

@@ -276,3 +276,25 @@ describe('label values echoed in skip details are shortened', () => {
     assert.match(detailFor(app('/a', { labels: { 'monkey.min-healthy': 'lots' } })), /monkey\.min-healthy="lots"/);
   });
 });
+
+describe('misspelt monkey.* label keys', () => {
+  const labelled = (labels: Record<string, string>): MarathonApp => app('/a', { app: { labels } });
+  for (const optIn of [false, true]) {
+    for (const key of ['monkey.enable', 'monkey.enabeld', 'monkey.disabled', 'Monkey.MinHealthy']) {
+      it(`${key}=false with optIn ${optIn} is never a victim`, () => {
+        assert.notEqual(verdictFor(labelled({ [key]: 'false' }), { optIn }), 'kept');
+      });
+    }
+    it(`an unknown monkey.* key with optIn ${optIn} → bad-label naming it`, () => {
+      const { skipped } = filterApps([labelled({ 'monkey.enabled': 'true', 'monkey.enable': 'false' })], guardContext(chaosSettings({ optIn }), EMPTY_MEMORY, now));
+      assert.equal(skipped[0]!.reason, 'bad-label');
+      assert.match(skipped[0]!.detail, /label "monkey\.enable" is not a marathon-monkey label/);
+    });
+    it(`a key with stray spaces (" monkey.enabled ") still opts out, optIn ${optIn}`, () => {
+      assert.equal(verdictFor(labelled({ ' monkey.enabled ': 'false' }), { optIn }), 'opted-out');
+    });
+  }
+  it('labels outside monkey.* are not the monkey’s business', () => {
+    assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', monkeyish: 'x', 'team.monkey.enabled': 'false' })), 'kept');
+  });
+});
