@@ -111,7 +111,9 @@ export function hostProblem(value: string): string | undefined {
   if (/^\[.*\]$/.test(value) && isIP(value.slice(1, -1)) !== 0) return 'write an IPv6 address without brackets, e.g. :: or ::1';
   const name = value.endsWith('.') ? value.slice(0, -1) : value;
   const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-  if (name !== '' && name.length <= 253 && name.split('.').every((l) => label.test(l))) return undefined;
+  const labels = name.split('.');
+  // An all-digit last label is a mistyped IP address (1.2.3.999), never a name: no top-level domain is numeric.
+  if (name !== '' && name.length <= 253 && labels.every((l) => label.test(l)) && !/^\d+$/.test(labels.at(-1) ?? '')) return undefined;
   return 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a hostname of letters, digits, hyphens and dots';
 }
 

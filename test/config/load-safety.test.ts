@@ -134,7 +134,7 @@ describe('configuration: values that pass checks but can never work', () => {
     assert.ok(p!.includes(`config file ${file}, key server.controlToken`) && !p!.includes('with space'), p);
   });
 
-  for (const host of ['😀', '', 'http://0.0.0.0', '[::1]', 'a b', '-lead.example', 'under_score', 'x'.repeat(64), `${'a.'.repeat(127)}a`, '0.0.0.0:8000']) {
+  for (const host of ['😀', '', 'http://0.0.0.0', '[::1]', 'a b', '-lead.example', 'under_score', 'x'.repeat(64), `${'a.'.repeat(127)}a`, '0.0.0.0:8000', '1.2.3.999', '10.0.0', '8000']) {
     it(`MONKEY_HOST=${JSON.stringify(host.length > 30 ? `${host.slice(0, 20)}…` : host)} is rejected`, () => {
       const problems = problemsOf({ MONKEY_HOST: host });
       assert.ok(problems.some((p) => p.startsWith('server.host') && p.includes('MONKEY_HOST')), problems.join('\n'));
