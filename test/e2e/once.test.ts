@@ -46,8 +46,8 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     assert.equal(kills(sim), 1);
     const all = journalRecords(join(dir, 'journal.jsonl'));
     // Write-ahead: the intent, then Marathon's answer, then the cycle with its recovery.
-    assert.deepEqual(all.map((x) => x.type), ['kill-intent', 'kill-answer', 'cycle']);
-    assert.deepEqual(all[0]!.taskIds, record.victims.map((v: Json) => v.taskId));
+    assert.deepEqual(all.map((x) => String(x.type)), ['kill-intent', 'kill-answer', 'cycle']);
+    assert.deepEqual(all[0]!.taskIds, (record.victims as Json[]).map((v) => String(v.taskId)));
     assert.equal(all[1]!.outcome, 'answered');
     const journal = all.filter((x) => x.type === 'cycle');
     assert.equal(journal.length, 1);
