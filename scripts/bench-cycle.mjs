@@ -114,8 +114,17 @@ async function cycleChild(urls) {
   const { systemClock } = await import('../dist/platform/clock.js');
   const { pino } = await import('pino');
   const logger = pino({ level: 'silent' });
+  const { Journal } = await import('../dist/journal/journal.js');
+  const { JournalLedger } = await import('../dist/journal/ledger.js');
+  const { emptyJournalState } = await import('../dist/journal/state.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
   const client = new MarathonClient({ urls, timeoutMs: 60_000, retries: 0 });
-  const deps = { apps: client, killer: client, clock: systemClock, logger };
+  // The kill cycle writes its intent ahead of the request, as the daemon does (a synced append).
+  const memory = emptyJournalState();
+  const ledger = new JournalLedger(new Journal(join(mkdtempSync(join(tmpdir(), 'bench-cycle-')), 'journal.jsonl')), memory, { minKillIntervalMs: 0 });
+  const deps = { apps: client, killer: client, ledger, clock: systemClock, logger, journal: memory };
   const startRss = process.memoryUsage().rss;
 
   const planSettings = chaosSettings({ seed: 'bench', strategy: 'task', minTaskAgeSeconds: 0 });

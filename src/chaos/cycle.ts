@@ -8,7 +8,7 @@ import type { AgentsReader, AppsReader, KillAnswer, KillLedger, TaskKiller } fro
 import { REASONS, type Skip } from './reasons.js';
 import { baseRecord, killRequestFor, type AfterKill, type CycleRecord } from './record.js';
 import { safeError, watchRecovery } from './recovery.js';
-import { indexAgents, selectVictims, type AgentIndex, type Victim } from './select.js';
+import { indexAgents, placeVictims, selectVictims, type AgentIndex, type Victim } from './select.js';
 import type { ChaosSettings } from './settings.js';
 import { healthSnapshot, healthyCount, judgeSteadyState } from './steady-state.js';
 
@@ -19,6 +19,7 @@ export const LOG = {
   listFailed: 'listing apps failed; nothing killed',
   agentsFailed: 'listing Mesos agents failed; nothing killed',
   noAgentsReader: 'rack strategy without a Mesos master: racks come from task zones only',
+  placementFailed: 'listing Mesos agents for the victims’ racks failed; victims recorded without rack',
   quarantineLifted: 'quarantined app is back in steady state; quarantine lifted',
   nothingToDo: 'no victim this cycle',
   dryRun: 'dry run: would kill',
@@ -171,6 +172,14 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   rec.counts.candidates = candidates.reduce((n, c) => n + c.tasks.length, 0);
   rec.target = selection.target;
   rec.victims = selection.victims;
+  if (!agentIndex && deps.agents && rec.victims.length > 0) {
+    // The other strategies pick without agents; the journal still says which rack a kill hit.
+    try {
+      rec.victims = placeVictims(rec.victims, candidates, indexAgents(await deps.agents.listAgents()), settings.rackAttribute);
+    } catch (err) {
+      log.warn({ err: safeError(err) }, LOG.placementFailed);
+    }
+  }
   rec.counts.victims = selection.victims.length;
   const appsById = new Map(candidates.map((c) => [c.app.id, c.app]));
   for (const v of selection.victims) {

@@ -79,6 +79,19 @@ function victimOf(task: MarathonTask, agents: AgentIndex, rackAttribute: string,
   return { appId: task.appId, taskId: task.id, host: task.host, agentId: task.slaveId ?? null, rack, zone };
 }
 
+/**
+ * The victims again, with host placement (agent, rack attribute, zone) from `agents`: for the
+ * strategies that pick without agents, so the journal still says which rack a kill hit.
+ */
+export function placeVictims(victims: readonly Victim[], candidates: readonly Candidate[], agents: AgentIndex, rackAttribute: string): Victim[] {
+  const tasks = new Map<string, MarathonTask>();
+  for (const c of candidates) for (const t of c.tasks) tasks.set(t.id, t);
+  return victims.map((v) => {
+    const task = tasks.get(v.taskId);
+    return task ? victimOf(task, agents, rackAttribute) : v;
+  });
+}
+
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

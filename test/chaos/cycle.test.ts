@@ -277,19 +277,36 @@ describe('runCycle', () => {
     assert.equal(rec.skipped[0]?.reason, 'recently-killed');
   });
 
-  it('lists Mesos agents only for the rack strategy', async () => {
+  it('lists Mesos agents before picking only for the rack strategy; the others list them once victims are chosen, so every victim records its rack', async () => {
     const apps = [app('/a', { taskOverrides: (i) => ({ slaveId: `S${i}`, host: `h${i}` }) })];
     const agents = new FakeAgents([agent('S0', 'h0', { rack: 'r1' }), agent('S1', 'h1', { rack: 'r2' }), agent('S2', 'h2', { rack: 'r3' })]);
     for (const strategy of ['task', 'fraction', 'host'] as const) {
       const t = setup(apps, { strategy });
-      await runCycle({ ...t.deps, agents }, t.settings, { scheduledAt: aTuesdayMorning });
+      const before = agents.calls;
+      const rec = await runCycle({ ...t.deps, agents }, t.settings, { scheduledAt: aTuesdayMorning });
+      assert.equal(agents.calls - before, 1, strategy);
+      assert.ok(rec.victims.length > 0, strategy);
+      for (const v of rec.victims) assert.equal(v.rack, `r${Number(v.host.slice(1)) + 1}`, `${strategy}: ${v.taskId} on ${v.host}`);
     }
-    assert.equal(agents.calls, 0);
+    const calls = agents.calls;
     const t = setup(apps, { strategy: 'rack' });
     const rec = await runCycle({ ...t.deps, agents }, t.settings, { scheduledAt: aTuesdayMorning });
-    assert.equal(agents.calls, 1);
+    assert.equal(agents.calls - calls, 1);
     assert.equal(rec.victims.length, 1);
     assert.equal(rec.victims[0]!.rack, rec.target?.value);
+    // Nothing chosen: no agent listing.
+    const none = setup([app('/b', { labels: { 'monkey.enabled': 'false' } })], { strategy: 'task' });
+    await runCycle({ ...none.deps, agents }, none.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(agents.calls - calls, 1);
+  });
+
+  it('a failing Mesos master does not fail a task-strategy cycle: victims are recorded without rack', async () => {
+    const t = setup([app('/a')], { strategy: 'task' });
+    const agents = { listAgents: () => Promise.reject(codedError('E_MESOS_UNREACHABLE', 'no master')) };
+    const rec = await runCycle({ ...t.deps, agents }, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.outcome, 'dry-run');
+    assert.equal(rec.victims[0]!.rack, null);
+    assert.ok(t.lines.some((l) => l.msg === LOG.placementFailed));
   });
 
   it('same seed and instant replay the same decision', async () => {
