@@ -107,6 +107,8 @@ finished.code = await main(process.argv.slice(2), {
   env: process.env,
   stdout: writeStdout,
   stderr: writeStderr,
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
   stopRequested,
 });
 clearInterval(keepAlive);

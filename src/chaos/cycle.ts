@@ -7,7 +7,7 @@ import { EMPTY_MEMORY, type ChaosMemory, type QuarantineEntry } from './memory.j
 import type { AgentsReader, AppsReader, KillAnswer, KillLedger, TaskKiller } from './ports.js';
 import { REASONS, type Skip } from './reasons.js';
 import { baseRecord, killRequestFor, type AfterKill, type CycleRecord } from './record.js';
-import { safeError, watchRecovery } from './recovery.js';
+import { safeError, watchRecovery, type WatchOptions } from './recovery.js';
 import { indexAgents, placeVictims, selectVictims, type AgentIndex, type Victim } from './select.js';
 import type { ChaosSettings } from './settings.js';
 import { healthSnapshot, healthyCount, judgeSteadyState } from './steady-state.js';
@@ -67,6 +67,8 @@ export interface CycleContext {
    * pause began while the cycle was planning. False → nothing is killed.
    */
   mayKill?: (() => boolean) | undefined;
+  /** Told after each recovery read (a progress line for `once` on a terminal). */
+  onWatchPoll?: WatchOptions['onPoll'];
   /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
   onKillPhase?: (() => void) | undefined;
 }
@@ -335,6 +337,7 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
         killAnsweredAt: tAnswered,
         timeoutMs,
         signal: ctx.signal,
+        onPoll: ctx.onWatchPoll,
       });
       return [appId, after];
     }),

@@ -4,7 +4,7 @@ import type { Clock } from '../platform/clock.js';
 import type { AppsReader } from './ports.js';
 import type { AfterKill } from './record.js';
 import type { ChaosSettings } from './settings.js';
-import { healthSnapshot, judgeSteadyState, type Verdict } from './steady-state.js';
+import { healthSnapshot, judgeSteadyState, type HealthSnapshot, type Verdict } from './steady-state.js';
 
 export const LOG_RECOVERY_READ_FAILED = 'recovery read failed; retrying until the deadline';
 
@@ -33,6 +33,19 @@ export interface WatchOptions {
   killAnsweredAt: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Told after every read, for a progress line on a terminal. Must not throw. */
+  onPoll?: ((poll: WatchPoll) => void) | undefined;
+}
+
+/** One recovery read as a person watching would want it. */
+export interface WatchPoll {
+  appId: string;
+  /** ms since the kill answer. */
+  elapsedMs: number;
+  health: HealthSnapshot | null;
+  recovered: boolean;
+  /** Why it is not recovered yet (or why the read failed). */
+  problem?: string;
 }
 
 /**
@@ -53,6 +66,7 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
     }
     result.polls++;
     let app: MarathonApp | undefined;
+    let readProblem: string | undefined;
     try {
       app = await apps.getApp(appId);
     } catch (err) {
@@ -60,9 +74,14 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
         result.gone = true;
         return result;
       }
+      readProblem = `read failed: ${safeError(err).message}`;
       o.logger.warn({ appId, err: safeError(err) }, LOG_RECOVERY_READ_FAILED);
     }
     const now = o.clock.now();
+    const tell = (recovered: boolean, problem?: string): void => {
+      o.onPoll?.({ appId, elapsedMs: Math.max(0, now - o.killAnsweredAt), health: result.health, recovered, ...(problem === undefined ? {} : { problem }) });
+    };
+    if (!app) tell(false, readProblem);
     if (app) {
       const judged = judgeRecovered(app, killedIds, now, o.settings);
       result.health = healthSnapshot(app);
@@ -71,6 +90,7 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
         result.timeToRecoverMs = Math.max(0, now - o.killAnsweredAt);
         delete result.killedStillListed;
         delete result.lastProblem;
+        tell(true);
         return result;
       }
       const problems: string[] = [];
@@ -80,6 +100,7 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
         problems.push(`killed task(s) still listed: ${judged.stillListed.join(', ')}`);
       } else delete result.killedStillListed;
       result.lastProblem = problems.join('; ');
+      tell(false, result.lastProblem);
     }
     if (now >= deadline) return result;
     if (o.signal?.aborted) {

@@ -41,7 +41,7 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     const c = loaded.config;
     // JSON logs go to stderr (warnings and errors unless MONKEY_LOG_LEVEL is set); stdout tells the story.
     const level = first.explicit.has('log.level') ? c.log.level : 'warn';
-    const logger = createLogger({ level, destination: { write: (s: string) => ctx.stderr(s) } });
+    const logger = createLogger({ level, format: c.log.format, tty: ctx.stderrIsTTY === true, destination: { write: (s: string) => ctx.stderr(s) } });
     out(
       `chaos: strategy ${c.chaos.strategy}, ${c.chaos.dryRun ? 'DRY RUN' : 'real kills in the simulation'}, cron "${c.schedule.cron}", ` +
         `seed "${c.chaos.seed}", journal ${c.journal.path}`,

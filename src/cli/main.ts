@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/wiring.js';
 import { runCycle } from '../chaos/cycle.js';
+import type { WatchPoll } from '../chaos/recovery.js';
 import { explainApp } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle, type CycleRecord } from '../chaos/record.js';
 import { checkJournalWritable } from '../config/journal-path.js';
@@ -29,6 +30,9 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stdout / stderr is a terminal: human-readable logs and progress lines there. */
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
   /** Resolves with the signal name when the process is asked to stop (first SIGTERM/SIGINT). */
   stopRequested: Promise<string>;
   clock?: Clock;
@@ -100,6 +104,8 @@ async function dispatch(command: Command, ctx: CliContext): Promise<number> {
 function loggerFor(loaded: LoadedConfig, ctx: CliContext, toStderr = false): Logger {
   return createLogger({
     level: loaded.config.log.level,
+    format: loaded.config.log.format,
+    tty: (toStderr ? ctx.stderrIsTTY : ctx.stdoutIsTTY) === true,
     destination: { write: (s: string) => (toStderr ? ctx.stderr(s) : ctx.stdout(s)) },
   });
 }
@@ -191,7 +197,7 @@ function prepare(ctx: CliContext) {
   const { config } = loaded;
   const clock = ctx.clock ?? systemClock;
   const level = ctx.env.MONKEY_LOG_LEVEL === undefined ? 'warn' : config.log.level;
-  const logger = createLogger({ level, destination: { write: (s: string) => ctx.stderr(s) } });
+  const logger = createLogger({ level, format: config.log.format, tty: ctx.stderrIsTTY === true, destination: { write: (s: string) => ctx.stderr(s) } });
   const schedule = scheduleFrom(config);
   const clients = clientsFrom(config, { clock, logger });
   return { loaded, config, clock, logger, schedule, clients };
@@ -226,7 +232,13 @@ async function once(json: boolean, ctx: CliContext): Promise<number> {
       record = await runCycle(
         { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, clock, logger, journal: state },
         settings,
-        { scheduledAt, signal: abort.signal, mayKill: () => !abort.signal.aborted },
+        {
+          scheduledAt,
+          signal: abort.signal,
+          mayKill: () => !abort.signal.aborted,
+          // A person at a terminal sees the wait (up to the recovery timeout) instead of silence.
+          ...(ctx.stderrIsTTY === true ? { onWatchPoll: (p: WatchPoll) => ctx.stderr(`${progressLine(p)}\n`) } : {}),
+        },
       );
     }
     // What was killed is printed before anything else can fail: the operator must learn of a kill.
@@ -271,6 +283,14 @@ const refuseKills = {
     return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
   },
 };
+
+/** `/billing: 2/3 healthy, 4.0 s after the kill (under-replicated: 2 of 3 running)` */
+export function progressLine(p: WatchPoll): string {
+  const h = p.health;
+  const counts = h ? `${h.tasksHealthy}/${h.instances} healthy, ${h.tasksRunning} running` : 'no answer yet';
+  const state = p.recovered ? 'RECOVERED' : p.problem ? `waiting: ${p.problem}` : 'waiting';
+  return `  ${p.appId}: ${counts}, ${(p.elapsedMs / 1000).toFixed(1)} s after the kill — ${state}`;
+}
 
 /** plan never writes: a ledger that refuses, so a bug could not journal an intent either. */
 const refuseLedger = {

@@ -50,7 +50,7 @@ export interface MonkeyConfig {
   };
   readonly server: { readonly port: number; readonly host: string; readonly controlToken: string };
   readonly shutdown: { readonly graceMs: number };
-  readonly log: { readonly level: string };
+  readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
 }
 
 export interface LoadedConfig {
