@@ -75,6 +75,7 @@ export class MonkeyMetrics {
   private readonly skips: Counter<'scope' | 'reason'>;
   private readonly timeToRecover: Histogram<'app' | 'strategy'>;
   private readonly recoveryApps = new Set<string>();
+  private stopSampler: () => void = () => {};
   private readonly weaknesses: Counter<'app' | 'reason'>;
   private readonly marathonErrors: Counter<'endpoint' | 'code'>;
   private readonly marathonLatency: Histogram<'endpoint'>;
@@ -91,7 +92,7 @@ export class MonkeyMetrics {
       // prom-client's own lag histogram only feeds the gauges replaced below; a coarse one is cheapest.
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
       for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
-      registerEventLoopLag(this.registry, EVENT_LOOP_RESOLUTION_MS);
+      this.stopSampler = registerEventLoopLag(this.registry, EVENT_LOOP_RESOLUTION_MS);
     }
     const p = METRIC_PREFIX;
 
@@ -198,6 +199,11 @@ export class MonkeyMetrics {
     this.haltedGauge.set(halted ? 1 : 0);
   }
 
+  /** Stops the event-loop sampler; for tests, as a daemon's metrics live as long as its process. */
+  stop(): void {
+    this.stopSampler();
+  }
+
   setQuarantined(count: number): void {
     this.quarantinedGauge.set(count);
   }
@@ -214,7 +220,7 @@ export class MonkeyMetrics {
  * time since the previous scrape. prom-client's nodejs_eventloop_lag_seconds (how long a
  * setImmediate waited at the previous scrape) stays.
  */
-function registerEventLoopLag(registry: Registry, resolutionMs: number): void {
+function registerEventLoopLag(registry: Registry, resolutionMs: number): () => void {
   for (const stat of LAG_STATS) registry.removeSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`);
   const histogram = createHistogram();
   // performance.now(): a monotonic interval timer, not wall-clock time (which is the Clock's).
@@ -254,6 +260,7 @@ function registerEventLoopLag(registry: Registry, resolutionMs: number): void {
     for (const stat of LAG_STATS) gauges.get(stat)!.set(values[stat]);
     histogram.reset();
   }
+  return () => clearInterval(sampler);
 }
 
 function label(value: string | undefined, fallback: string): string {

@@ -14,8 +14,11 @@ async function scrape(metrics: MonkeyMetrics) {
 }
 
 describe('MonkeyMetrics', () => {
+  const started: MonkeyMetrics[] = [];
+  afterEach(() => started.splice(0).forEach((m) => m.stop()));
   it('exposes every named metric in Prometheus text format, with the default process metrics unprefixed', async () => {
     const metrics = new MonkeyMetrics({ version: '1.2.3' });
+    started.push(metrics);
     const { samples, types } = await scrape(metrics);
     for (const [name, type] of [
       ['marathon_monkey_cycles_total', 'counter'],
@@ -54,6 +57,7 @@ describe('MonkeyMetrics', () => {
 
   it('measures event-loop lag beyond the sampling interval: ~0 when idle, the stall when blocked', async () => {
     const metrics = new MonkeyMetrics();
+    started.push(metrics);
     await scrape(metrics); // starts a fresh measurement window
     await new Promise((r) => setTimeout(r, 150));
     const idle = (await scrape(metrics)).samples;
@@ -77,7 +81,7 @@ describe('MonkeyMetrics', () => {
 
   it('never touches the global default registry', () => {
     const before = globalRegistry.getMetricsAsArray().length;
-    new MonkeyMetrics();
+    started.push(new MonkeyMetrics());
     assert.equal(globalRegistry.getMetricsAsArray().length, before);
   });
 
@@ -165,9 +169,12 @@ describe('MonkeyMetrics', () => {
 
 describe('GET /metrics through promtool', () => {
   let server: ControlServer | undefined;
+  let metrics: MonkeyMetrics | undefined;
   afterEach(async () => {
     await server?.close();
     server = undefined;
+    metrics?.stop();
+    metrics = undefined;
   });
 
   it('`promtool check metrics` accepts the whole exposition, default metrics and every cycle metric included', async function () {
@@ -176,7 +183,7 @@ describe('GET /metrics through promtool', () => {
       this.skip();
     }
     const clock = new ManualClock(aFridayAfternoon);
-    const metrics = new MonkeyMetrics({ version: '0.1.0' });
+    metrics = new MonkeyMetrics({ version: '0.1.0' });
     for (const r of [aKillThatRecovered, aWeakness, aDryRun, aSkippedCycle]) metrics.recordCycle(r);
     metrics.recordCycle({ outcome: 'error', strategy: 'task', error: { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader' } });
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', status: 200, durationMs: 120 });
