@@ -551,6 +551,9 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
 
     await clock.advance(MINUTE);
     await eventually('the kill', () => marathon.killCalls.length === 1);
+    // The watch starts sleeping once Marathon's answer is journaled (a synced write): wait for that
+    // event, or a clock step could pass before the watch is there to see it.
+    await eventually('the kill answer journaled', async () => (await journal()).some((r) => r.type === 'kill-answer'));
     let stopped = false;
     const stopping = daemon.shutdown('SIGTERM').then(() => (stopped = true));
     assert.equal((await get(url, '/ready')).status, 503);
@@ -581,6 +584,9 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
 
     await clock.advance(MINUTE);
     await eventually('the kill', () => marathon.killCalls.length === 1);
+    // The watch starts sleeping once Marathon's answer is journaled (a synced write): wait for that
+    // event, or a clock step could pass before the watch is there to see it.
+    await eventually('the kill answer journaled', async () => (await journal()).some((r) => r.type === 'kill-answer'));
     let stopped = false;
     const stopping = daemon.shutdown('SIGTERM').then(() => (stopped = true));
     for (let i = 0; i < 4; i++) await clock.advance(1000);
