@@ -1,6 +1,6 @@
 /**
  * Compares the *shape* of two JSON values: same keys and value types, recursively. Used to hold the
- * simulator to real Marathon/Mesos payloads (shared/fixtures/marathon) without comparing data.
+ * simulator to real Marathon/Mesos payloads (test/fixtures/marathon) without comparing data.
  */
 export interface ShapeOptions {
   /** Keys that may be present on one side only (fixtures are trimmed; Marathon omits empty collections). */
