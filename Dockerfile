@@ -33,5 +33,5 @@ USER node
 EXPOSE 8000
 # Marathon's own health check calls /health on PORT0; this one serves plain `docker run`.
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.MONKEY_PORT||process.env.PORT0||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/cli.js"]
+ENTRYPOINT ["node", "--expose-gc", "dist/cli.js"]
 CMD ["run"]

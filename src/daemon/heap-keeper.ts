@@ -1,5 +1,4 @@
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
 
 /**
  * Keeps the daemon's JavaScript heap compact between cycles.
@@ -44,43 +43,23 @@ export class HeapKeeper {
 /** The two things HeapKeeper needs from the runtime (injected, so tests can count). */
 export interface HeapAccess {
   usedBytes(): number;
-  /** A full (mark-compact) garbage collection that also compacts, returning fragmented pages. */
+  /** A full (mark-compact) garbage collection. */
   collect(): void;
 }
 
 /**
- * V8's own heap, or undefined when a full collection cannot be had. `gc` is not exposed without
- * `--expose-gc`; setting the flag at run time and taking `gc` from a fresh context is the way Jest's
- * leak detector does it, and needs no flag on every way the daemon is started (npm start, Docker,
- * Marathon).
+ * V8's own heap, or undefined when the process was started without `--expose-gc`: then there is
+ * no collection between cycles and V8 collects when it decides to (the daemon works the same, its
+ * heap just waits longer for a full collection). The launcher decides, not the daemon: the Docker
+ * image and `npm start` run `node --expose-gc dist/cli.js`. V8's flags are never changed once the
+ * VM runs (Node documents `v8.setFlagsFromString` after start-up as unsafe).
  *
- * The collection also compacts. A plain full collection frees objects but leaves the old space's
- * pages where they are, and V8 evacuates a page only when it is mostly empty. What a cycle leaves
- * scattered over them made the old space's committed size climb one 256 KB page every few minutes
- * while the live heap stayed flat (10.3 MB live in 11.0 → 11.7 MB of pages over 1,000 one-second
- * cycles). `--compact-on-every-full-gc` is set only around this one call, so V8's own collections
- * during a big listing keep V8's heuristics. The price is paid while idle: ~27 ms instead of ~13 ms
- * on a heap holding a 50,000-task listing.
+ * `gc()` is a full, synchronous mark-compact collection; V8 compacts the pages it judges worth it
+ * (mostly empty ones), not all of them.
  */
 export function v8HeapAccess(): HeapAccess | undefined {
-  let gc: unknown = (globalThis as { gc?: unknown }).gc;
-  if (typeof gc !== 'function') {
-    try {
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc');
-    } catch {
-      return undefined;
-    }
-  }
+  const gc: unknown = (globalThis as { gc?: unknown }).gc;
   if (typeof gc !== 'function') return undefined;
   const fullGc = gc as () => void;
-  const collect = (): void => {
-    setFlagsFromString('--compact-on-every-full-gc');
-    try {
-      fullGc();
-    } finally {
-      setFlagsFromString('--no-compact-on-every-full-gc');
-    }
-  };
-  return { usedBytes: () => getHeapStatistics().used_heap_size, collect };
+  return { usedBytes: () => getHeapStatistics().used_heap_size, collect: () => fullGc() };
 }
