@@ -109,7 +109,10 @@ async function floorChild(marathonUrl) {
 /** The measured process: planning cycles, then (when the parent asks) one real kill cycle. */
 async function cycleChild(urls) {
   const { runCycle } = await import('../dist/chaos/cycle.js');
-  const { chaosSettings } = await import('../dist/chaos/settings.js');
+  const { chaosSettingsFrom } = await import('../dist/app/wiring.js');
+  const { schemaDefaults } = await import('../dist/config/schema.js');
+  // The schema's defaults through the daemon's own builder, then what the bench changes.
+  const settings = (overrides) => Object.freeze({ ...chaosSettingsFrom(schemaDefaults(), 'bench'), ...overrides });
   const { MarathonClient } = await import('../dist/marathon/client.js');
   const { systemClock } = await import('../dist/platform/clock.js');
   const { pino } = await import('pino');
@@ -127,7 +130,7 @@ async function cycleChild(urls) {
   const deps = { apps: client, killer: client, ledger, clock: systemClock, logger, journal: memory };
   const startRss = process.memoryUsage().rss;
 
-  const planSettings = chaosSettings({ seed: 'bench', strategy: 'task', minTaskAgeSeconds: 0 });
+  const planSettings = settings({ strategy: 'task', minTaskAgeSeconds: 0 });
   let runs = 0;
   await new Promise((resolve) => {
     const onMessage = async (msg) => {
@@ -156,8 +159,7 @@ async function cycleChild(urls) {
 
   await new Promise((resolve) => process.once('message', resolve));
   gc();
-  const killSettings = chaosSettings({
-    seed: 'bench',
+  const killSettings = settings({
     strategy: 'task',
     dryRun: false,
     minTaskAgeSeconds: 0,

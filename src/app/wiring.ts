@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AgentsReader, AppsReader, TaskKiller } from '../chaos/ports.js';
 import type { MarathonInfo } from '../marathon/types.js';
-import { chaosSettings, type ChaosSettings } from '../chaos/settings.js';
+import type { ChaosSettings } from '../chaos/settings.js';
 import type { MonkeyConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { basicAuth, dcosLoginUrl, ServiceAccountAuth, staticTokenAuth, type AuthProvider } from '../marathon/auth.js';
@@ -25,17 +25,22 @@ export function effectiveSeed(config: MonkeyConfig): { seed: string; generated: 
   return { seed: randomBytes(8).toString('hex'), generated: true };
 }
 
+/**
+ * The chaos core's view of the configuration, in the units the core uses: the one builder of
+ * ChaosSettings. Every field is filled from the config (the object literal is checked against the
+ * interface, so a new field cannot be left out), and every default comes from the schema.
+ */
 export function chaosSettingsFrom(config: MonkeyConfig, seed: string): ChaosSettings {
   const c = config.chaos;
-  return chaosSettings({
+  const settings: ChaosSettings = {
     dryRun: c.dryRun,
     seed,
     strategy: c.strategy,
     fraction: c.fraction,
     maxKills: c.maxKills,
     optIn: c.optIn,
-    include: [...c.include],
-    exclude: [...c.exclude],
+    include: Object.freeze([...c.include]),
+    exclude: Object.freeze([...c.exclude]),
     minHealthy: c.minHealthy,
     minTaskAgeSeconds: c.minTaskAgeSeconds,
     recentFailureMinutes: c.recentFailureMinutes,
@@ -47,7 +52,8 @@ export function chaosSettingsFrom(config: MonkeyConfig, seed: string): ChaosSett
     allowPersistentVolumes: c.allowPersistentVolumes,
     recoveryTimeoutSeconds: config.recovery.timeout,
     recoveryPollMs: config.recovery.pollMs,
-  });
+  };
+  return Object.freeze(settings);
 }
 
 export function scheduleFrom(config: MonkeyConfig): CompiledSchedule {

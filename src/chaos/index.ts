@@ -31,8 +31,6 @@ export {
 export { judgeRecovered, watchRecovery, type WatchOptions } from './recovery.js';
 export { indexAgents, rackOf, selectVictims, type AgentIndex, type Selection, type Target, type Victim } from './select.js';
 export {
-  chaosSettings,
-  DEFAULT_CHAOS_SETTINGS,
   LABEL_ENABLED,
   LABEL_FRAMEWORK,
   LABEL_MIN_HEALTHY,

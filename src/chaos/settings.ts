@@ -1,7 +1,8 @@
 /**
- * The chaos cycle's settings. Each field mirrors one public config key; the integrator maps the
- * loaded config onto this frozen object once, so the cycle never reads config at call time
- * (kube-monkey's lesson).
+ * The chaos cycle's settings. Each field mirrors one public config key; app/wiring.ts
+ * (chaosSettingsFrom) maps the loaded config onto this frozen object once, so the cycle never reads
+ * config at call time (kube-monkey's lesson). There are no defaults here: they live in the config
+ * schema alone, so tests (test/helpers/settings.ts) run with the values production gets.
  */
 
 export type Strategy = 'task' | 'fraction' | 'host' | 'rack';
@@ -49,33 +50,6 @@ export interface ChaosSettings {
   readonly recoveryTimeoutSeconds: number;
   /** Interval between recovery reads of one affected app. */
   readonly recoveryPollMs: number;
-}
-
-export const DEFAULT_CHAOS_SETTINGS: ChaosSettings = Object.freeze({
-  dryRun: true,
-  seed: 'marathon-monkey',
-  strategy: 'task',
-  fraction: 0.5,
-  maxKills: 1,
-  optIn: true,
-  include: [],
-  exclude: [],
-  minHealthy: 1,
-  minTaskAgeSeconds: 60,
-  recentFailureMinutes: 10,
-  minKillIntervalMinutes: 60,
-  rackAttribute: 'rack',
-  haltOnWeakness: true,
-  selfAppId: '',
-  allowFrameworks: false,
-  allowPersistentVolumes: false,
-  recoveryTimeoutSeconds: 300,
-  recoveryPollMs: 5000,
-});
-
-/** Defaults overlaid with the given fields, frozen. */
-export function chaosSettings(overrides: Partial<ChaosSettings> = {}): ChaosSettings {
-  return Object.freeze({ ...DEFAULT_CHAOS_SETTINGS, ...overrides });
 }
 
 /** App labels the cycle reads: chaos settings live on the app itself (kube-monkey's idea). */

@@ -2,56 +2,14 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSy
 import convict from 'convict';
 import { ConfigError } from '../errors.js';
 import { locateJsonError } from './json-syntax.js';
-import { schema, safeUrl } from './schema.js';
+import { schema, safeUrl, type Config } from './schema.js';
 import { maskUrlCredentialsIn, maskUrlCredentials } from '../http/url.js';
 
-/** The validated configuration downstream code receives: typed, frozen, loaded once. */
-export interface MonkeyConfig {
-  readonly marathon: {
-    readonly urls: readonly string[];
-    readonly username: string;
-    readonly password: string;
-    readonly token: string;
-    readonly serviceAccount: { readonly uid: string; readonly privateKeyFile: string; readonly privateKey: string; readonly loginUrl: string };
-    readonly caFile: string;
-    readonly timeoutMs: number;
-    readonly retries: number;
-    readonly maxResponseMb: number;
-  };
-  readonly mesos: { readonly url: string; readonly trustDiscovered: boolean };
-  readonly chaos: {
-    readonly dryRun: boolean;
-    readonly seed: string;
-    readonly strategy: 'task' | 'fraction' | 'host' | 'rack';
-    readonly fraction: number;
-    readonly maxKills: number;
-    readonly optIn: boolean;
-    readonly include: readonly string[];
-    readonly exclude: readonly string[];
-    readonly minHealthy: number;
-    readonly minTaskAgeSeconds: number;
-    readonly recentFailureMinutes: number;
-    readonly minKillIntervalMinutes: number;
-    readonly rackAttribute: string;
-    readonly haltOnWeakness: boolean;
-    readonly selfAppId: string;
-    readonly allowFrameworks: boolean;
-    readonly allowPersistentVolumes: boolean;
-  };
-  readonly recovery: { readonly timeout: number; readonly pollMs: number };
-  readonly journal: { readonly path: string };
-  readonly schedule: {
-    readonly cron: string;
-    readonly timezone: string;
-    readonly officeHours: string;
-    readonly holidays: readonly string[];
-    readonly holidayCalendar: string;
-    readonly jitterSeconds: number;
-  };
-  readonly server: { readonly port: number; readonly host: string; readonly controlToken: string };
-  readonly shutdown: { readonly graceMs: number };
-  readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
-}
+/**
+ * The validated configuration downstream code receives: typed, frozen, loaded once. Its type is
+ * read off the schema (Config), so a key, its format and its default are written in one place.
+ */
+export type MonkeyConfig = Config;
 
 export interface LoadedConfig {
   config: MonkeyConfig;

@@ -125,6 +125,14 @@ convict.addFormat({
   },
 });
 
+/**
+ * An enumerated format: convict wants a mutable array, and the config type wants the literal union,
+ * so the values are kept as literals without `readonly`.
+ */
+function oneOf<const L extends string>(...values: L[]): L[] {
+  return values;
+}
+
 export const schema = {
   marathon: {
     urls: {
@@ -169,7 +177,7 @@ export const schema = {
   chaos: {
     dryRun: { doc: 'Do everything but the kill. On by default; set MONKEY_DRY_RUN=false to kill for real.', format: 'strict-boolean', default: true, env: 'MONKEY_DRY_RUN' },
     seed: { doc: 'Seed of the victim picker; each cycle derives its generator from (seed, scheduled instant). Empty: a random seed chosen at start and logged.', format: String, default: '', env: 'MONKEY_SEED' },
-    strategy: { doc: 'How victims are chosen: task, fraction, host or rack.', format: ['task', 'fraction', 'host', 'rack'], default: 'task', env: 'MONKEY_STRATEGY' },
+    strategy: { doc: 'How victims are chosen: task, fraction, host or rack.', format: oneOf('task', 'fraction', 'host', 'rack'), default: 'task', env: 'MONKEY_STRATEGY' },
     fraction: { doc: 'With strategy fraction: the share of one app\'s instances to kill (rounded up).', format: 'fraction', default: 0.5, env: 'MONKEY_FRACTION' },
     maxKills: { doc: 'Global cap on tasks killed per cycle.', format: 'int>=1', default: 1, env: 'MONKEY_MAX_KILLS' },
     optIn: { doc: 'Only apps labelled monkey.enabled=true are targets (monkey.enabled=false always excludes).', format: 'strict-boolean', default: true, env: 'MONKEY_OPT_IN' },
@@ -209,9 +217,72 @@ export const schema = {
     graceMs: { doc: 'On SIGTERM, how long an in-flight recovery watch may finish (keep below the taskKillGracePeriodSeconds Marathon gives the monkey).', format: 'int>=0', default: 20000, env: 'MONKEY_SHUTDOWN_GRACE_MS' },
   },
   log: {
-    level: { doc: 'Log level.', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'MONKEY_LOG_LEVEL' },
-    format: { doc: 'Log lines: json (one JSON object a line), pretty (human-readable), or auto: pretty only when the output is a terminal.', format: ['auto', 'json', 'pretty'], default: 'auto', env: 'MONKEY_LOG_FORMAT' },
+    level: { doc: 'Log level.', format: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', env: 'MONKEY_LOG_LEVEL' },
+    format: { doc: 'Log lines: json (one JSON object a line), pretty (human-readable), or auto: pretty only when the output is a terminal.', format: oneOf('auto', 'json', 'pretty'), default: 'auto', env: 'MONKEY_LOG_FORMAT' },
   },
-};
+} as const;
 
 export type Schema = typeof schema;
+
+/**
+ * The value type of each format: the one place that knows what a format means as a type, so the
+ * configuration type below is read off the schema instead of being written a second time.
+ */
+type FormatValue<F> = F extends 'strict-boolean'
+  ? boolean
+  : F extends 'int>=0' | 'int>=1' | 'tcp-port' | 'fraction'
+    ? number
+    : F extends 'url-list' | 'string-list'
+      ? readonly string[]
+      : F extends 'optional-url' | 'host' | StringConstructor
+        ? string
+        : F extends (infer L)[]
+          ? L
+          : never;
+
+/** A leaf of the schema: a key with a format and a default. */
+interface SchemaKey {
+  readonly format: unknown;
+  readonly default: unknown;
+}
+
+/** The configuration a schema describes: every leaf replaced by its format's value type. */
+export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends SchemaKey ? FormatValue<S[K]['format']> : ConfigOf<S[K]> };
+
+/** The validated configuration downstream code receives (loadConfig's result; MonkeyConfig is this). */
+export type Config = ConfigOf<Schema>;
+
+/**
+ * Paths of keys whose default does not fit their format's type, or whose format has no type here
+ * (a new custom format must be added to FormatValue): `never` when every default fits.
+ */
+type BadDefaults<S, P extends string = ''> = {
+  [K in keyof S & string]: S[K] extends SchemaKey
+    ? [FormatValue<S[K]['format']>] extends [never]
+      ? `${P}${K}`
+      : S[K]['default'] extends FormatValue<S[K]['format']>
+        ? never
+        : `${P}${K}`
+    : BadDefaults<S[K], `${P}${K}.`>;
+}[keyof S & string];
+
+/** Fails to compile, naming the key, when a default and its format disagree. */
+const defaultsFitFormats: [BadDefaults<Schema>] extends [never] ? true : BadDefaults<Schema> = true;
+void defaultsFitFormats;
+
+/**
+ * The configuration with every key at its schema default: what production runs with when nothing
+ * is set, and where tests start from. A fresh, frozen copy each call.
+ */
+export function schemaDefaults(): Config {
+  const walk = (node: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(node)) {
+      const v = value as Record<string, unknown>;
+      const d = 'default' in v ? v.default : undefined;
+      out[name] = 'default' in v ? Object.freeze(Array.isArray(d) ? [...(d as unknown[])] : d) : walk(v);
+    }
+    return Object.freeze(out);
+  };
+  return walk(schema) as unknown as Config;
+}

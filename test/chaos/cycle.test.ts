@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { LOG, runCycle, type CycleDeps } from '../../src/chaos/cycle.js';
 import { EMPTY_MEMORY, type ChaosMemory } from '../../src/chaos/memory.js';
 import type { CycleRecord } from '../../src/chaos/record.js';
-import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
+import type { ChaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { journalState } from '../../src/journal/state.js';
 import type { MarathonApp } from '../../src/marathon/types.js';
 import { ManualClock } from '../../src/platform/clock.js';
@@ -32,7 +33,7 @@ function setup(apps: MarathonApp[], settings: Partial<ChaosSettings> = {}, memor
   const events: string[] = [];
   const ledger = new RecordingLedger(events);
   const deps: CycleDeps = { apps: reader, killer: orderedKiller(killer, events), ledger, clock, logger, journal: memory };
-  return { reader, killer, ledger, events, clock, lines, deps, settings: chaosSettings(settings) };
+  return { reader, killer, ledger, events, clock, lines, deps, settings: testSettings(settings) };
 }
 
 /** Runs the cycle, moving the manual clock one poll at a time until it finishes. */
@@ -311,8 +312,9 @@ describe('runCycle', () => {
 
   it('same seed and instant replay the same decision', async () => {
     const apps = ['/a', '/b', '/c', '/d'].map((id) => app(id));
-    const first = await runCycle(setup(apps).deps, chaosSettings(), { scheduledAt: aTuesdayMorning, cycleId: 'x' });
-    const again = await runCycle(setup([...apps].reverse()).deps, chaosSettings(), { scheduledAt: aTuesdayMorning, cycleId: 'x' });
+    const settings = testSettings({ seed: 'marathon-monkey' });
+    const first = await runCycle(setup(apps).deps, settings, { scheduledAt: aTuesdayMorning, cycleId: 'x' });
+    const again = await runCycle(setup([...apps].reverse()).deps, settings, { scheduledAt: aTuesdayMorning, cycleId: 'x' });
     assert.deepEqual(again.victims, first.victims);
     assert.equal(first.cycleSeed, `marathon-monkey\u241f${aTuesdayMorning.toISOString()}`);
   });

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { explainApp } from '../../src/chaos/explain.js';
 import { EMPTY_MEMORY } from '../../src/chaos/memory.js';
 import { baseRecord, skippedCycleRecord, summarizeCycle } from '../../src/chaos/record.js';
-import { chaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { agent, app, aTuesdayMorning, MINUTE } from './fixtures.js';
 
 describe('explainApp', () => {
   const now = aTuesdayMorning;
 
   it('lists every guard, passing or not, in the cycle’s order', () => {
-    const e = explainApp('/a', [app('/a')], null, chaosSettings(), EMPTY_MEMORY, now);
+    const e = explainApp('/a', [app('/a')], null, testSettings(), EMPTY_MEMORY, now);
     assert.equal(e.eligible, true);
     assert.deepEqual(
       e.guards.map((g) => g.guard),
@@ -22,7 +22,7 @@ describe('explainApp', () => {
   it('shows all failing guards, not just the first', () => {
     const a = app('/infra/dns', { instances: 1, labels: { 'monkey.enabled': '' }, app: { deployments: [{ id: 'd' }] } });
     const memory = { ...EMPTY_MEMORY, lastKillAt: new Map([['/infra/dns', now.getTime() - MINUTE]]) };
-    const e = explainApp('/infra/dns', [a], null, chaosSettings({ exclude: ['/infra/*'] }), memory, now);
+    const e = explainApp('/infra/dns', [a], null, testSettings({ exclude: ['/infra/*'] }), memory, now);
     assert.equal(e.eligible, false);
     assert.deepEqual(
       e.guards.filter((g) => !g.ok).map((g) => g.reason),
@@ -31,23 +31,23 @@ describe('explainApp', () => {
   });
 
   it('says when the app does not exist', () => {
-    const e = explainApp('/nope', [app('/a')], null, chaosSettings(), EMPTY_MEMORY, now);
+    const e = explainApp('/nope', [app('/a')], null, testSettings(), EMPTY_MEMORY, now);
     assert.equal(e.eligible, false);
     assert.equal(e.guards[0]!.guard, 'exists');
   });
 
   it('adds the rack guard for the rack strategy', () => {
     const a = app('/a', { taskOverrides: (i) => ({ slaveId: `S${i}`, host: `h${i}` }) });
-    const ok = explainApp('/a', [a], [agent('S0', 'h0', { rack: 'r1' })], chaosSettings({ strategy: 'rack' }), EMPTY_MEMORY, now);
+    const ok = explainApp('/a', [a], [agent('S0', 'h0', { rack: 'r1' })], testSettings({ strategy: 'rack' }), EMPTY_MEMORY, now);
     assert.equal(ok.guards.at(-1)!.guard, 'rack');
     assert.ok(ok.guards.at(-1)!.ok);
-    const none = explainApp('/a', [a], [], chaosSettings({ strategy: 'rack' }), EMPTY_MEMORY, now);
+    const none = explainApp('/a', [a], [], testSettings({ strategy: 'rack' }), EMPTY_MEMORY, now);
     assert.equal(none.guards.at(-1)!.reason, 'no-rack');
   });
 });
 
 describe('cycle records', () => {
-  const settings = chaosSettings({ seed: 's1' });
+  const settings = testSettings({ seed: 's1' });
 
   it('skippedCycleRecord explains a gate', () => {
     const rec = skippedCycleRecord('outside-office-hours', 'Mon-Fri 09:00-17:00 Europe/Berlin', { settings, scheduledAt: aTuesdayMorning, now: aTuesdayMorning.getTime() });
@@ -77,7 +77,7 @@ describe('cycle records', () => {
 describe('explainApp and monkey.enabled values', () => {
   const now = aTuesdayMorning;
   const labelled = (labels: Record<string, string>) => app('/a', { app: { labels } });
-  const explain = (labels: Record<string, string>, optIn: boolean) => explainApp('/a', [labelled(labels)], null, chaosSettings({ optIn }), EMPTY_MEMORY, now);
+  const explain = (labels: Record<string, string>, optIn: boolean) => explainApp('/a', [labelled(labels)], null, testSettings({ optIn }), EMPTY_MEMORY, now);
   const guard = (e: ReturnType<typeof explain>, name: string) => e.guards.find((g) => g.guard === name)!;
 
   for (const optIn of [false, true]) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { eligibleTasks, filterApps, guardContext } from '../../src/chaos/guards.js';
 import { EMPTY_MEMORY, type ChaosMemory } from '../../src/chaos/memory.js';
-import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
+import type { ChaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { judgeSteadyState } from '../../src/chaos/steady-state.js';
 import type { MarathonApp } from '../../src/marathon/types.js';
 import { aTuesdayMorning, app, HOUR, MINUTE, task } from './fixtures.js';
@@ -14,7 +15,7 @@ function memory(over: Partial<ChaosMemory> = {}): ChaosMemory {
 
 /** The reason filterApps records for a single app, or 'kept'. */
 function verdictFor(a: MarathonApp, s: Partial<ChaosSettings> = {}, m: ChaosMemory = EMPTY_MEMORY): string {
-  const { candidates, skipped } = filterApps([a], guardContext(chaosSettings(s), m, now));
+  const { candidates, skipped } = filterApps([a], guardContext(testSettings(s), m, now));
   if (candidates.length === 1) return 'kept';
   return skipped[0]!.reason;
 }
@@ -102,13 +103,13 @@ describe('chaos guards (filterApps)', () => {
   }
 
   it('records the first failing guard only, with a detail naming the label', () => {
-    const { skipped } = filterApps([app('/a', { labels: { 'monkey.min-healthy': 'lots' } })], guardContext(chaosSettings(), EMPTY_MEMORY, now));
+    const { skipped } = filterApps([app('/a', { labels: { 'monkey.min-healthy': 'lots' } })], guardContext(testSettings(), EMPTY_MEMORY, now));
     assert.equal(skipped.length, 1);
     assert.match(skipped[0]!.detail, /monkey\.min-healthy="lots"/);
   });
 
   it('sorts candidates by app id whatever the listing order', () => {
-    const ctx = guardContext(chaosSettings(), EMPTY_MEMORY, now);
+    const ctx = guardContext(testSettings(), EMPTY_MEMORY, now);
     const { candidates } = filterApps([app('/c'), app('/a'), app('/b')], ctx);
     assert.deepEqual(candidates.map((c) => c.app.id), ['/a', '/b', '/c']);
     assert.deepEqual(candidates.map((c) => c.budget), [2, 2, 2]);
@@ -116,7 +117,7 @@ describe('chaos guards (filterApps)', () => {
 });
 
 describe('eligibleTasks', () => {
-  const s = chaosSettings({ minTaskAgeSeconds: 300 });
+  const s = testSettings({ minTaskAgeSeconds: 300 });
   it('keeps only TASK_RUNNING tasks old enough, sorted by id', () => {
     const a = app('/a', {
       tasks: [
@@ -247,7 +248,7 @@ describe('monkey.enabled: the configuration’s booleans, any key case, nothing 
     assert.equal(verdictFor(labelled({ 'monkey.enabled': 'true', 'monkey.min-healthy': '1', 'Monkey.Min-Healthy': '3' })), 'bad-label');
   });
   it('names the label as written in the detail', () => {
-    const { skipped } = filterApps([labelled({ 'Monkey.Enabled': 'maybe' })], guardContext(chaosSettings({ optIn: false }), EMPTY_MEMORY, now));
+    const { skipped } = filterApps([labelled({ 'Monkey.Enabled': 'maybe' })], guardContext(testSettings({ optIn: false }), EMPTY_MEMORY, now));
     assert.match(skipped[0]!.detail, /Monkey\.Enabled="maybe" must be true or false/);
   });
 });
@@ -255,7 +256,7 @@ describe('monkey.enabled: the configuration’s booleans, any key case, nothing 
 describe('label values echoed in skip details are shortened', () => {
   const huge = `x${'y'.repeat(499_999)}`;
   const detailFor = (a: MarathonApp, s: Partial<ChaosSettings> = {}): string => {
-    const { skipped } = filterApps([a], guardContext(chaosSettings(s), EMPTY_MEMORY, now));
+    const { skipped } = filterApps([a], guardContext(testSettings(s), EMPTY_MEMORY, now));
     return skipped[0]!.detail;
   };
   for (const [name, a, s] of [
@@ -286,7 +287,7 @@ describe('misspelt monkey.* label keys', () => {
       });
     }
     it(`an unknown monkey.* key with optIn ${optIn} → bad-label naming it`, () => {
-      const { skipped } = filterApps([labelled({ 'monkey.enabled': 'true', 'monkey.enable': 'false' })], guardContext(chaosSettings({ optIn }), EMPTY_MEMORY, now));
+      const { skipped } = filterApps([labelled({ 'monkey.enabled': 'true', 'monkey.enable': 'false' })], guardContext(testSettings({ optIn }), EMPTY_MEMORY, now));
       assert.equal(skipped[0]!.reason, 'bad-label');
       assert.match(skipped[0]!.detail, /label "monkey\.enable" is not a marathon-monkey label/);
     });

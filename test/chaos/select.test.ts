@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { filterApps, guardContext } from '../../src/chaos/guards.js';
 import { EMPTY_MEMORY } from '../../src/chaos/memory.js';
 import { indexAgents, rackOf, selectVictims, type AgentIndex } from '../../src/chaos/select.js';
-import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
+import type { ChaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import type { MarathonApp } from '../../src/marathon/types.js';
 import { cycleRandom, seededRandom } from '../../src/platform/random.js';
 import { agent, app, aTuesdayMorning, MINUTE, task } from './fixtures.js';
@@ -10,7 +11,7 @@ import { agent, app, aTuesdayMorning, MINUTE, task } from './fixtures.js';
 const now = aTuesdayMorning.getTime();
 
 function select(apps: MarathonApp[], s: Partial<ChaosSettings>, at = aTuesdayMorning, agents?: AgentIndex) {
-  const settings = chaosSettings(s);
+  const settings = testSettings(s);
   const { candidates } = filterApps(apps, guardContext(settings, EMPTY_MEMORY, now));
   return selectVictims(candidates, settings, cycleRandom(settings.seed, at), agents);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { runCycle } from '../../src/chaos/cycle.js';
-import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
+import type { ChaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { MesosClient } from '../../src/mesos/client.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -47,7 +48,7 @@ describe('runCycle against the simulator', () => {
 
   const base: Partial<ChaosSettings> = { dryRun: false, minTaskAgeSeconds: 0, recoveryPollMs: 25, recoveryTimeoutSeconds: 3, recentFailureMinutes: 10 };
   const run = (s: Partial<ChaosSettings>, scheduledAt = new Date('2024-03-05T10:00:00Z')) =>
-    runCycle({ apps: client, killer: client, ledger: new RecordingLedger(), clock: systemClock, logger: captureLogger().logger }, chaosSettings({ ...base, ...s }), { scheduledAt });
+    runCycle({ apps: client, killer: client, ledger: new RecordingLedger(), clock: systemClock, logger: captureLogger().logger }, testSettings({ ...base, ...s }), { scheduledAt });
 
   it('a kill recovers, with the time to recover measured, and the request count is 1 listing + 1 kill + reads of the affected app', async () => {
     const before = sim.requestLog.length;
@@ -105,7 +106,7 @@ describe('runCycle against the simulator', () => {
     const mesos = new MesosClient({ url: sim.mesosUrl, timeoutMs: 2000, retries: 0 });
     const rec = await runCycle(
       { apps: client, killer: client, ledger: new RecordingLedger(), agents: mesos, clock: systemClock, logger: captureLogger().logger },
-      chaosSettings({ ...base, strategy: 'rack', maxKills: 10, include: ['/shop/**'] }),
+      testSettings({ ...base, strategy: 'rack', maxKills: 10, include: ['/shop/**'] }),
       { scheduledAt: new Date('2024-03-05T10:00:00Z') },
     );
     assert.equal(rec.outcome, 'killed', JSON.stringify(rec.error ?? rec.skipped));
@@ -127,7 +128,7 @@ describe('runCycle against the simulator', () => {
     const before = sim.requestLog.length;
     const rec = await runCycle(
       { apps: reader, killer: client, ledger: new RecordingLedger(), clock: systemClock, logger: captureLogger().logger },
-      chaosSettings({ ...base, include: ['/shop/cart'] }),
+      testSettings({ ...base, include: ['/shop/cart'] }),
       { scheduledAt: new Date('2024-03-05T10:00:00Z') },
     );
     assert.equal(rec.outcome, 'error');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as realDelay } from 'node:timers/promises';
 import type { Clients } from '../../src/app/wiring.js';
 import type { AfterKill, CycleRecord } from '../../src/chaos/record.js';
-import { chaosSettings, type ChaosSettings } from '../../src/chaos/settings.js';
+import type { ChaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { Daemon, DAEMON_LOG } from '../../src/daemon/daemon.js';
 import { HeapKeeper } from '../../src/daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../../src/daemon/metrics.js';
@@ -87,7 +88,7 @@ async function startDaemon(o: {
 }): Promise<Running> {
   const log = memoryLogger('debug');
   const daemon = new Daemon({
-    settings: chaosSettings({ ...baseSettings, ...o.settings }),
+    settings: testSettings({ ...baseSettings, ...o.settings }),
     schedule: o.schedule ?? everyMinute(),
     clients: o.clients,
     journalPath,

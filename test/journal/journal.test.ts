@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCycle } from '../../src/chaos/cycle.js';
 import { baseRecord, type CycleRecord } from '../../src/chaos/record.js';
-import { chaosSettings } from '../../src/chaos/settings.js';
+import { testSettings } from '../helpers/settings.js';
 import { Journal, LOG_TORN_LINE, readJournal } from '../../src/journal/journal.js';
 import { applyRecord, journalState, loadJournalState } from '../../src/journal/state.js';
 import { ManualClock } from '../../src/platform/clock.js';
@@ -79,7 +79,7 @@ describe('journal', () => {
 describe('journalState', () => {
   const at = (min: number) => new Date(aTuesdayMorning.getTime() + min * MINUTE).toISOString();
   function cycle(over: Partial<CycleRecord>): CycleRecord {
-    return { ...baseRecord(chaosSettings(), aTuesdayMorning, aTuesdayMorning.getTime(), { cycleId: over.cycleId ?? 'c' }), ...over };
+    return { ...baseRecord(testSettings(), aTuesdayMorning, aTuesdayMorning.getTime(), { cycleId: over.cycleId ?? 'c' }), ...over };
   }
   const victim = (appId: string, taskId: string) => ({ appId, taskId, host: 'h', agentId: null, rack: null, zone: null });
 
@@ -140,7 +140,7 @@ describe('journal across a restart', () => {
     const reader = new FakeApps([a]);
     const clock = new ManualClock(aTuesdayMorning);
     const { logger } = captureLogger();
-    const settings = chaosSettings({ dryRun: false, recoveryPollMs: 1000, minKillIntervalMinutes: 60 });
+    const settings = testSettings({ dryRun: false, recoveryPollMs: 1000, minKillIntervalMinutes: 60 });
     reader.getAppScript.set('/a', (n) => (n === 1 ? a : replaced(a, a.tasks.map((t) => t.id))));
     const run = runCycle({ apps: reader, killer: new FakeKiller(reader), ledger: new RecordingLedger(), clock, logger }, settings, { scheduledAt: aTuesdayMorning });
     while (clock.pending === 0) await new Promise((r) => setImmediate(r));
