@@ -1,5 +1,5 @@
 import { cycleSeed } from '../platform/random.js';
-import type { Reason, Skip } from './reasons.js';
+import { REASONS, type Reason, type Skip } from './reasons.js';
 import type { ChaosSettings, Strategy } from './settings.js';
 import type { HealthSnapshot } from './steady-state.js';
 import type { Target, Victim } from './select.js';
@@ -170,6 +170,43 @@ export function skippedCycleRecord(
   rec.outcome = 'skipped';
   rec.gate = { reason, detail };
   return rec;
+}
+
+/** Skips counted by reason, in first-seen order, added to `into`. */
+export function tallySkips(skips: readonly Skip[], into: Partial<Record<Reason, number>> = {}): Partial<Record<Reason, number>> {
+  for (const s of skips) into[s.reason] = (into[s.reason] ?? 0) + 1;
+  return into;
+}
+
+/** Counts every skip by reason and lists all but the not-opted-in ones (see CycleRecord.skipped). */
+export function recordSkips(record: CycleRecord, skips: readonly Skip[]): void {
+  tallySkips(skips, record.counts.skippedByReason);
+  for (const s of skips) if (s.reason !== REASONS.notOptedIn) record.skipped.push(s);
+}
+
+/** True when the cycle only pretended to kill (dry run or plan). */
+export function isDryRun(record: CycleRecord): boolean {
+  return record.dryRun || record.plan || record.outcome === 'dry-run';
+}
+
+/**
+ * Whether Marathon answered a kill request: a kill response, or an outcome that implies one. A kill
+ * that failed without an answer counts as not sent here (its victims were planned, not known killed).
+ */
+export function killWasSent(record: CycleRecord): boolean {
+  if (isDryRun(record)) return false;
+  return record.killResponse !== null || record.outcome === 'killed' || record.outcome === 'weakness';
+}
+
+/** What became of one victim's kill, as a bounded label value. */
+export function killOutcome(record: CycleRecord, victim: Pick<Victim, 'appId' | 'taskId'>): 'unmatched' | 'unverified' | 'recovered' | 'aborted' | 'app-gone' | 'not-recovered' {
+  if (record.killResponse?.unmatched.includes(victim.taskId) === true) return 'unmatched';
+  const after = record.after[victim.appId];
+  if (after === undefined) return 'unverified';
+  if (after.recovered) return 'recovered';
+  if (after.aborted === true) return 'aborted';
+  if (after.gone === true) return 'app-gone';
+  return 'not-recovered';
 }
 
 /** A few human lines for `marathon-monkey once` and logs. */

@@ -134,25 +134,33 @@ export function selectVictims(
       return { victims, target: { kind: 'app', value: c.app.id }, spared };
     }
     case 'host':
-      return selectGroup(candidates, (t) => agentKey(t), 'agent', cap, random, agents, rackAttr);
+      return selectGroup({ candidates, kind: 'agent', keyOf: agentKey, cap, random, agents, rackAttribute: rackAttr });
     case 'rack':
-      return selectGroup(candidates, (t) => rackOf(t, agents, rackAttr), 'rack', cap, random, agents, rackAttr);
+      return selectGroup({ candidates, kind: 'rack', keyOf: (t) => rackOf(t, agents, rackAttr), cap, random, agents, rackAttribute: rackAttr });
   }
+}
+
+/** What the host and rack strategies group by, and what they pick with. */
+export interface GroupSelection {
+  /** Sorted canonically (filterApps). */
+  candidates: readonly Candidate[];
+  /** The target kind the chosen group is reported as: `agent` for host, `rack` for rack. */
+  kind: 'agent' | 'rack';
+  /** The group a task belongs to; null when it has none (counted as a no-rack skip). */
+  keyOf: (t: MarathonTask) => string | null;
+  /** The global cap on kills this cycle. */
+  cap: number;
+  random: Random;
+  /** For the victims' placement (agent, rack attribute, zone). */
+  agents: AgentIndex;
+  rackAttribute: string;
 }
 
 /**
  * Host and rack: one group uniformly among groups holding candidate tasks, then all of its
  * candidate tasks, cut so that every app keeps its floor and the total stays within the cap.
  */
-function selectGroup(
-  candidates: readonly Candidate[],
-  keyOf: (t: MarathonTask) => string | null,
-  kind: Target['kind'],
-  cap: number,
-  random: Random,
-  agents: AgentIndex,
-  rackAttr: string,
-): Selection {
+function selectGroup({ candidates, kind, keyOf, cap, random, agents, rackAttribute: rackAttr }: GroupSelection): Selection {
   const groups = new Map<string, MarathonTask[]>();
   const spared: Skip[] = [];
   for (const c of candidates) {

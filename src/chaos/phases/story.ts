@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../platform/clock.js';
+import { killRequestFor, recordSkips, type CycleOutcome, type CycleRecord, type QuarantineLift } from '../record.js';
+import { safeError } from '../recovery.js';
+import type { Decision } from './decide.js';
+import type { Discovery } from './discover.js';
+import type { Killed } from './kill.js';
+import type { Rechecked } from './recheck.js';
+import type { Verdict, Watched } from './watch.js';
+import { LOG } from './log.js';
+
+/** How a cycle ended. Every phase that can end it returns one, already logged. */
+export interface Ending {
+  outcome: CycleOutcome;
+  gate?: NonNullable<CycleRecord['gate']>;
+  error?: NonNullable<CycleRecord['error']>;
+}
+
+/**
+ * What one cycle learnt, phase by phase. Phases return their results and never touch the record;
+ * `assemble` alone turns the story into the CycleRecord.
+ */
+export interface Story {
+  /** The identity fields (baseRecord); everything else is filled in by `assemble`. */
+  readonly base: CycleRecord;
+  readonly startedAt: number;
+  readonly log: Logger;
+  found?: Discovery;
+  lifted?: QuarantineLift[];
+  decision?: Decision;
+  rechecked?: Rechecked;
+  killed?: Killed;
+  watched?: Watched;
+  verdict?: Verdict;
+}
+
+export function skipped(log: Logger, reason: string, detail: string, message: string, fields?: object): Ending {
+  const gate = { reason, detail };
+  log.warn(fields ?? gate, message);
+  return { outcome: 'skipped', gate };
+}
+
+export function failed(log: Logger, stage: NonNullable<CycleRecord['error']>['stage'], err: unknown, message: string): Ending {
+  const error = { ...safeError(err), stage };
+  log.error({ err: error }, message);
+  return { outcome: 'error', error };
+}
+
+/**
+ * Whether the kill request still stands at the end: it is dropped when the cycle called the kill
+ * off before it left (re-check failed, permission withdrawn, the journal refused the intent).
+ */
+function requestStands(ending: Ending): boolean {
+  return ending.outcome !== 'skipped' && ending.error?.stage !== 'recheck' && ending.error?.stage !== 'journal';
+}
+
+/** The one place a CycleRecord is written: from the story so far and how the cycle ended. */
+export function assemble(story: Story, ending: Ending, clock: Clock): CycleRecord {
+  const { found, decision, rechecked, killed, watched, verdict } = story;
+  const rec = story.base;
+  const checked = rechecked !== undefined && 'kept' in rechecked ? rechecked : undefined;
+  const victims = checked?.kept ?? decision?.victims ?? [];
+
+  rec.outcome = ending.outcome;
+  rec.counts.apps = found !== undefined && 'apps' in found ? found.apps.length : 0;
+  if (decision) {
+    rec.counts.eligible = decision.eligible;
+    rec.counts.candidates = decision.candidateTasks;
+    rec.target = decision.target;
+  }
+  recordSkips(rec, [...(decision?.skips ?? []), ...(checked?.dropped ?? [])]);
+  rec.victims = victims;
+  rec.counts.victims = victims.length;
+  if (victims.length > 0 && requestStands(ending)) rec.killRequest = killRequestFor(victims.map((v) => v.taskId));
+  rec.before = { ...decision?.before, ...checked?.before };
+  rec.quarantineLifted = story.lifted ?? [];
+  if (killed) {
+    rec.killedAt = killed.killedAt;
+    if (killed.answer) {
+      rec.killResponse = { matched: killed.answer.matched, unmatched: killed.answer.unmatched };
+      rec.counts.killed = killed.answer.matched.length;
+      rec.counts.unmatched = killed.answer.unmatched.length;
+    }
+  }
+  if (watched) rec.after = watched.after;
+  if (verdict) rec.weaknesses = verdict.weaknesses;
+  // Optional fields in a fixed order, so journal lines keep one shape.
+  if (killed) rec.killStatus = killed.status;
+  if (ending.error) rec.error = ending.error;
+  if (verdict?.halted === true) rec.halted = true;
+  if (ending.gate) rec.gate = ending.gate;
+
+  rec.durationsMs = {
+    list: found?.ms ?? 0,
+    plan: decision?.ms ?? 0,
+    recheck: rechecked?.ms ?? 0,
+    kill: killed?.ms ?? 0,
+    watch: watched?.ms ?? 0,
+    total: clock.now() - story.startedAt,
+  };
+  story.log.info({ outcome: rec.outcome, counts: rec.counts, victims: rec.victims.length, halted: rec.halted ?? false }, LOG.done);
+  return rec;
+}
