@@ -1,6 +1,6 @@
 import { createHistogram, performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { gateOf, isDryRun, killOutcome, killWasSent, skipsByReason, type CycleLike } from './cycle-like.js';
+import { isDryRun, killOutcome, killWasSent, type CycleRecord } from '../chaos/record.js';
 
 export const METRIC_PREFIX = 'marathon_monkey_';
 
@@ -140,33 +140,33 @@ export class MonkeyMetrics {
     this.quarantinedGauge.set(0);
   }
 
-  /** Counts one finished cycle record; tolerant of missing fields. */
-  recordCycle(record: CycleLike): void {
-    const outcome = label(record.outcome, 'unknown');
+  /** Counts one finished cycle record. */
+  recordCycle(record: CycleRecord): void {
+    const { outcome } = record;
     const strategy = label(record.strategy, 'unknown');
     this.cycles.inc({ outcome });
     if (outcome === 'error') this.cycleErrors.inc({ code: codeLabel(record.error?.code) });
 
-    const time = record.time === undefined ? NaN : Date.parse(record.time);
+    const time = Date.parse(record.time);
     if (Number.isFinite(time)) this.lastCycle.set(time / 1000);
 
-    for (const [reason, n] of Object.entries(skipsByReason(record))) this.skips.inc({ scope: 'app', reason }, n);
-    if (outcome === 'skipped') this.skips.inc({ scope: 'cycle', reason: label(gateOf(record).reason, 'unknown') });
+    // The complete tally: it includes the not-opted-in apps the record does not list.
+    for (const [reason, n] of Object.entries(record.counts.skippedByReason)) if (n !== undefined && n > 0) this.skips.inc({ scope: 'app', reason }, n);
+    if (outcome === 'skipped') this.skips.inc({ scope: 'cycle', reason: label(record.gate?.reason, 'unknown') });
 
-    for (const w of record.weaknesses ?? []) this.weaknesses.inc({ app: label(w.appId, 'unknown'), reason: label(w.reason, 'unknown') });
+    for (const w of record.weaknesses) this.weaknesses.inc({ app: label(w.appId, 'unknown'), reason: label(w.reason, 'unknown') });
 
-    const victims = record.victims ?? [];
     if (isDryRun(record)) {
-      for (const v of victims) this.dryRunKills.inc({ app: label(v.appId, 'unknown'), strategy });
+      for (const v of record.victims) this.dryRunKills.inc({ app: label(v.appId, 'unknown'), strategy });
       return;
     }
     // An error cycle without a kill response never reached the kill; its victims were only planned.
     if (killWasSent(record)) {
-      for (const v of victims) this.kills.inc({ app: label(v.appId, 'unknown'), strategy, outcome: killOutcome(record, v) });
+      for (const v of record.victims) this.kills.inc({ app: label(v.appId, 'unknown'), strategy, outcome: killOutcome(record, v) });
     }
 
-    for (const [appId, after] of Object.entries(record.after ?? {})) {
-      if (after?.recovered === true && typeof after.timeToRecoverMs === 'number' && Number.isFinite(after.timeToRecoverMs)) {
+    for (const [appId, after] of Object.entries(record.after)) {
+      if (after.recovered && typeof after.timeToRecoverMs === 'number' && Number.isFinite(after.timeToRecoverMs)) {
         this.timeToRecover.observe({ app: this.recoveryAppLabel(label(appId, 'unknown')), strategy }, Math.max(0, after.timeToRecoverMs) / 1000);
       }
     }

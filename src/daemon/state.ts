@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock.js';
-import { gateOf, isDryRun, killWasSent, skipsByReason, type CycleLike } from './cycle-like.js';
+import { isDryRun, killWasSent, type CycleRecord } from '../chaos/record.js';
 
 /**
  * The single place that holds what the operator side reports: live and ready (kept apart, the
@@ -45,22 +45,22 @@ export interface Readiness {
 
 /** What /status shows per cycle: enough to see why, small enough to keep 20 of them. */
 export interface CycleSummary {
-  readonly cycleId: string | undefined;
-  readonly time: string | undefined;
-  readonly scheduledAt: string | undefined;
-  readonly outcome: string;
-  readonly strategy: string | undefined;
+  readonly cycleId: string;
+  readonly time: string;
+  readonly scheduledAt: string;
+  readonly outcome: CycleRecord['outcome'];
+  readonly strategy: CycleRecord['strategy'];
+  /** Dry run or plan: nothing was killed. */
   readonly dryRun: boolean;
-  readonly counts:
-    | { apps: number | undefined; eligible: number | undefined; candidates: number | undefined; victims: number | undefined; killed: number | undefined; unmatched: number | undefined }
-    | undefined;
-  readonly victims: readonly { appId: string; taskId: string | undefined; host: string | undefined; rack: string | undefined }[];
+  readonly counts: Omit<CycleRecord['counts'], 'skippedByReason'>;
+  readonly victims: readonly { appId: string; taskId: string; host: string; rack: string | undefined }[];
   /** Skips counted by reason (the full list with details is in the journal). */
   readonly skippedByReason: Readonly<Record<string, number>>;
   readonly recovery: readonly { appId: string; recovered: boolean; timeToRecoverMs: number | undefined }[];
-  readonly weaknesses: readonly { appId: string; reason: string; detail: string | undefined }[];
+  readonly weaknesses: readonly { appId: string; reason: string; detail: string }[];
   readonly error: { code: string; message: string } | undefined;
   readonly halted: boolean;
+  /** Why a whole cycle was skipped (the gate). */
   readonly reason: string | undefined;
   readonly detail: string | undefined;
 }
@@ -247,7 +247,7 @@ export class DaemonState {
   // --- cycles ---------------------------------------------------------------------------------
 
   /** Keeps a summary of the cycle (ring buffer, constant memory) and bumps the counters. */
-  recordCycle(record: CycleLike): CycleSummary {
+  recordCycle(record: CycleRecord): CycleSummary {
     const summary = summarise(record);
     this.history[this.historyNext] = summary;
     this.historyNext = (this.historyNext + 1) % this.historySize;
@@ -256,12 +256,11 @@ export class DaemonState {
     const c = this.counters;
     c.cycles += 1;
     c.cyclesByOutcome[summary.outcome] = (c.cyclesByOutcome[summary.outcome] ?? 0) + 1;
-    const victims = record.victims?.length ?? 0;
-    const matched = record.killResponse?.matched;
+    const victims = record.victims.length;
     if (isDryRun(record)) c.dryRunKills += victims;
-    else if (matched !== undefined) c.kills += matched.length;
+    else if (record.killResponse !== null) c.kills += record.killResponse.matched.length;
     else if (killWasSent(record)) c.kills += victims;
-    c.weaknesses += record.weaknesses?.length ?? 0;
+    c.weaknesses += record.weaknesses.length;
     return summary;
   }
 
@@ -310,30 +309,23 @@ function nonEmpty(value: string | undefined, fallback: string): string {
   return value === undefined || value.trim() === '' ? fallback : value;
 }
 
-function summarise(r: CycleLike): CycleSummary {
-  const gate = gateOf(r);
+function summarise(r: CycleRecord): CycleSummary {
   const c = r.counts;
   return {
     cycleId: r.cycleId,
     time: r.time,
     scheduledAt: r.scheduledAt,
-    outcome: r.outcome ?? 'unknown',
+    outcome: r.outcome,
     strategy: r.strategy,
     dryRun: isDryRun(r),
-    counts: c === undefined ? undefined : { apps: c.apps, eligible: c.eligible, candidates: c.candidates, victims: c.victims, killed: c.killed, unmatched: c.unmatched },
-    victims: (r.victims ?? [])
-      .slice(0, MAX_VICTIMS_PER_SUMMARY)
-      .map((v) => ({ appId: v.appId ?? 'unknown', taskId: v.taskId, host: v.host, rack: v.rack ?? undefined })),
-    skippedByReason: skipsByReason(r),
-    recovery: Object.entries(r.after ?? {}).map(([appId, a]) => ({
-      appId,
-      recovered: a?.recovered === true,
-      timeToRecoverMs: a?.timeToRecoverMs ?? undefined,
-    })),
-    weaknesses: (r.weaknesses ?? []).map((w) => ({ appId: w.appId ?? 'unknown', reason: w.reason ?? 'unknown', detail: w.detail })),
-    error: r.error == null ? undefined : { code: r.error.code ?? 'unknown', message: r.error.message ?? '' },
+    counts: { apps: c.apps, eligible: c.eligible, candidates: c.candidates, victims: c.victims, killed: c.killed, unmatched: c.unmatched },
+    victims: r.victims.slice(0, MAX_VICTIMS_PER_SUMMARY).map((v) => ({ appId: v.appId, taskId: v.taskId, host: v.host, rack: v.rack ?? undefined })),
+    skippedByReason: { ...c.skippedByReason },
+    recovery: Object.entries(r.after).map(([appId, a]) => ({ appId, recovered: a.recovered, timeToRecoverMs: a.timeToRecoverMs ?? undefined })),
+    weaknesses: r.weaknesses.map((w) => ({ appId: w.appId, reason: w.reason, detail: w.detail })),
+    error: r.error === undefined ? undefined : { code: r.error.code, message: r.error.message },
     halted: r.halted === true,
-    reason: gate.reason,
-    detail: gate.detail,
+    reason: r.gate?.reason,
+    detail: r.gate?.detail,
   };
 }

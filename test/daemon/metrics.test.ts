@@ -7,7 +7,19 @@ import { MAX_RECOVERY_APP_LABELS, MonkeyMetrics, OTHER_APP_LABEL } from '../../s
 import { memoryLogger } from '../../src/log.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { PROMTOOL_MISSING, havePromtool, promtoolCheckMetrics } from '../deploy/promtool.js';
-import { aDryRun, aFridayAfternoon, aKillThatRecovered, aSkippedCycle, aWeakness, parsePrometheus, sampleValue } from './helpers.js';
+import {
+  aBusyClusterKill,
+  aCycleThatFailed,
+  aDryRun,
+  aFridayAfternoon,
+  aKillThatRecovered,
+  aSkippedCycle,
+  aWeakness,
+  parsePrometheus,
+  recoveredIn,
+  sampleValue,
+  victim,
+} from './helpers.js';
 
 async function scrape(metrics: MonkeyMetrics) {
   return parsePrometheus((await metrics.expose()).body);
@@ -97,7 +109,7 @@ describe('MonkeyMetrics', () => {
     assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_bucket', { app: '/shop/cart', le: '60' }), 1);
     assert.equal(sampleValue(samples, 'marathon_monkey_skips_total', { scope: 'app', reason: 'persistent-volumes' }), 1);
     assert.equal(sampleValue(samples, 'marathon_monkey_skips_total', { scope: 'app', reason: 'deploying' }), 1);
-    assert.equal(sampleValue(samples, 'marathon_monkey_last_cycle_timestamp_seconds'), Date.parse(aKillThatRecovered.time!) / 1000);
+    assert.equal(sampleValue(samples, 'marathon_monkey_last_cycle_timestamp_seconds'), Date.parse(aKillThatRecovered.time) / 1000);
   });
 
   it('counts a weakness, a dry run and a skipped cycle', async () => {
@@ -124,17 +136,34 @@ describe('MonkeyMetrics', () => {
 
   it('counts an error cycle by code without counting kills it never sent', async () => {
     const metrics = new MonkeyMetrics({ defaultMetrics: false });
-    metrics.recordCycle({ outcome: 'error', strategy: 'task', victims: [{ appId: '/a', taskId: 't' }], error: { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader' } });
+    metrics.recordCycle(aCycleThatFailed({ victims: [victim('/a', 't')] }));
     const { samples } = await scrape(metrics);
     assert.equal(sampleValue(samples, 'marathon_monkey_cycle_errors_total', { code: 'E_MARATHON_UNAVAILABLE' }), 1);
     assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/a' }), undefined);
+  });
+
+  it('reads a real record: the complete skip tally, aborted watches, and no kill for an error before the request', async () => {
+    const metrics = new MonkeyMetrics({ defaultMetrics: false });
+    for (const r of [aBusyClusterKill(), aSkippedCycle, aCycleThatFailed({ victims: [victim('/shop/cart', 'shop_cart.2')] })]) metrics.recordCycle(r);
+    const { samples } = await scrape(metrics);
+    // Not-opted-in apps are counted by the record, not listed in it.
+    assert.equal(sampleValue(samples, 'marathon_monkey_skips_total', { scope: 'app', reason: 'not-opted-in' }), 37);
+    assert.equal(sampleValue(samples, 'marathon_monkey_skips_total', { scope: 'app', reason: 'deploying' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_skips_total', { scope: 'cycle', reason: 'outside-office-hours' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/shop/cart', outcome: 'recovered' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/shop/api', outcome: 'aborted' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_count', { app: '/shop/cart' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_time_to_recover_seconds_count', { app: '/shop/api' }), undefined);
+    // The error cycle's kill response is null: its victim was never killed.
+    assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/shop/cart', outcome: 'unverified' }), undefined);
+    assert.equal(sampleValue(samples, 'marathon_monkey_cycle_errors_total', { code: 'E_MARATHON_UNAVAILABLE' }), 1);
   });
 
   it(`labels recovery times by app for the first ${MAX_RECOVERY_APP_LABELS} apps only, later ones as app="${OTHER_APP_LABEL}"`, async () => {
     const metrics = new MonkeyMetrics({ defaultMetrics: false });
     const apps = Array.from({ length: MAX_RECOVERY_APP_LABELS + 5 }, (_, i) => `/team/app-${i}`);
     for (const appId of [...apps, apps[0]!, apps.at(-1)!]) {
-      metrics.recordCycle({ ...aKillThatRecovered, victims: [{ appId, taskId: 't' }], after: { [appId]: { recovered: true, timeToRecoverMs: 1000 } } });
+      metrics.recordCycle({ ...aKillThatRecovered, victims: [victim(appId, 't')], after: { [appId]: recoveredIn(1000) } });
     }
     const { samples } = await scrape(metrics);
     const counts = samples.filter((s) => s.name === 'marathon_monkey_time_to_recover_seconds_count');
@@ -185,7 +214,7 @@ describe('GET /metrics through promtool', () => {
     const clock = new ManualClock(aFridayAfternoon);
     metrics = new MonkeyMetrics({ version: '0.1.0' });
     for (const r of [aKillThatRecovered, aWeakness, aDryRun, aSkippedCycle]) metrics.recordCycle(r);
-    metrics.recordCycle({ outcome: 'error', strategy: 'task', error: { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader' } });
+    metrics.recordCycle(aCycleThatFailed());
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', status: 200, durationMs: 120 });
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', durationMs: 5000, error: 'E_TIMEOUT' });
     server = await startControlServer({

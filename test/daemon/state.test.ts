@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/platform/clock.js';
 import { DaemonState } from '../../src/daemon/state.js';
-import { aDryRun, aFridayAfternoon, aKillThatRecovered, aSkippedCycle, aWeakness } from './helpers.js';
+import { skippedCycleRecord } from '../../src/chaos/record.js';
+import { aBusyClusterKill, aCycleThatFailed, aDryRun, aFridayAfternoon, aKillThatRecovered, aSkippedCycle, aWeakness, victim } from './helpers.js';
 
 describe('DaemonState', () => {
   let clock: ManualClock;
@@ -145,10 +146,37 @@ describe('DaemonState', () => {
       });
     });
 
-    it('tolerates a record with almost nothing in it', () => {
-      const s = state.recordCycle({});
-      assert.equal(s.outcome, 'unknown');
+    it('summarises a real record: the complete skip tally (not-opted-in included) and aborted watches', () => {
+      const s = state.recordCycle(aBusyClusterKill());
+      assert.deepEqual(s.skippedByReason, { 'not-opted-in': 37, deploying: 1 });
+      assert.deepEqual(s.recovery, [
+        { appId: '/shop/cart', recovered: true, timeToRecoverMs: 12_000 },
+        { appId: '/shop/api', recovered: false, timeToRecoverMs: undefined },
+      ]);
+      assert.deepEqual(s.counts, { apps: 40, eligible: 2, candidates: 4, victims: 2, killed: 2, unmatched: 0 });
+      assert.equal(state.getCounters().kills, 2);
+    });
+
+    it('shows why a gated cycle was skipped, from its gate', () => {
+      const s = state.recordCycle(
+        skippedCycleRecord('paused', 'paused by alice', { settings: { seed: 's', strategy: 'task', dryRun: false }, scheduledAt: aFridayAfternoon, now: aFridayAfternoon.getTime() }),
+      );
+      assert.equal(s.outcome, 'skipped');
+      assert.equal(s.reason, 'paused');
+      assert.equal(s.detail, 'paused by alice');
       assert.deepEqual(s.victims, []);
+    });
+
+    it('counts no kill for a cycle that failed before its kill request left', () => {
+      const s = state.recordCycle(aCycleThatFailed({ victims: [victim('/a', 't')] }));
+      assert.deepEqual(s.error, { code: 'E_MARATHON_UNAVAILABLE', message: 'no leader' });
+      assert.equal(state.getCounters().kills, 0);
+    });
+
+    it('keeps at most 50 victims per summary', () => {
+      const many = Array.from({ length: 80 }, (_, i) => victim('/big', `big.${i}`));
+      const s = state.recordCycle(aCycleThatFailed({ victims: many }));
+      assert.equal(s.victims.length, 50);
     });
   });
 
