@@ -9,9 +9,11 @@ COPY src ./src
 COPY test ./test
 COPY config ./config
 COPY scripts ./scripts
-COPY README.md ./
-# test/ carries everything the suite reads, Marathon's published payloads included
-# (test/fixtures/marathon), so a plain `docker build .` of the repository alone runs it all.
+# The docs tests read README.md, the image tests this Dockerfile (build stage only: the runtime
+# stage copies nothing of them). test/ carries everything else the suite reads, Marathon's
+# published payloads included (test/fixtures/marathon), so a plain `docker build .` of the
+# repository alone runs it all.
+COPY README.md Dockerfile ./
 RUN npm test && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled JavaScript only, as an unprivileged user.
