@@ -2,8 +2,8 @@ import { summarizeCycle, type CycleRecord } from '../chaos/record.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { runSimCommand } from '../sim/command.js';
-import type { CliContext } from './main.js';
-import { runDaemon } from './main.js';
+import type { CliContext } from './context.js';
+import { runDaemon } from './run-daemon.js';
 
 /**
  * Demo settings for `npm start` without a Marathon: real kills, but only in the simulated

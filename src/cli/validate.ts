@@ -1,0 +1,28 @@
+import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/wiring.js';
+import { checkJournalWritable } from '../config/journal-path.js';
+import { loadConfig } from '../config/load.js';
+import { MonkeyError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { systemClock } from '../platform/clock.js';
+import { EXIT, type CliContext } from './context.js';
+
+export function validate(ctx: CliContext): number {
+  const loaded = loadConfig({ env: ctx.env });
+  const { config } = loaded;
+  const schedule = scheduleFrom(config);
+  const { seed, generated } = effectiveSeed(config);
+  chaosSettingsFrom(config, seed);
+  if (config.marathon.urls.length > 0) {
+    clientsFrom(config, { clock: systemClock, logger: createLogger({ level: 'silent' }) });
+  }
+  const journalProblem = checkJournalWritable(config.journal.path);
+  if (journalProblem !== null) {
+    throw new MonkeyError('E_CONFIG', `invalid configuration: ${journalProblem}`, { hint: 'every kill is journaled before it is sent: the journal must be writable before anything runs' });
+  }
+  ctx.stdout('configuration is valid\n');
+  ctx.stdout(`${JSON.stringify(safetySummary(config, generated ? '(random at each start: set MONKEY_SEED to fix it)' : seed, schedule), null, 2)}\n`);
+  if (config.marathon.urls.length === 0) ctx.stdout('note: no MONKEY_MARATHON_URLS: `start` runs the demo on the simulated cluster; `run` and `once` need a Marathon\n');
+  if (!config.chaos.dryRun) ctx.stdout('note: dry-run is OFF: kills are real\n');
+  ctx.stdout(`note: run serves HTTP on ${config.server.host}:${config.server.port} (port from ${loaded.origin?.('server.port') ?? 'configuration'})\n`);
+  return EXIT.ok;
+}
