@@ -2,16 +2,16 @@ import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock.js';
 import { EMPTY_MEMORY, type ChaosMemory } from './memory.js';
 import type { AgentsReader, AppsReader, KillLedger, TaskKiller } from './ports.js';
-import { REASONS } from './reasons.js';
 import { baseRecord, killRequestFor, tallySkips, type CycleRecord } from './record.js';
 import type { WatchOptions } from './recovery.js';
 import type { ChaosSettings } from './settings.js';
 import { decide } from './phases/decide.js';
 import { discover, liftQuarantines, withoutLifted } from './phases/discover.js';
+import { gate } from './phases/gate.js';
 import { kill, permissionWithdrawn, writeIntent } from './phases/kill.js';
 import { LOG } from './phases/log.js';
 import { recheckVictims } from './phases/recheck.js';
-import { assemble, skipped, type Ending, type Story } from './phases/story.js';
+import { assemble, type Ending, type Story } from './phases/story.js';
 import { judge, watch } from './phases/watch.js';
 
 export { LOG } from './phases/log.js';
@@ -60,9 +60,8 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   const plan = ctx.plan === true;
   const memory = deps.journal ?? EMPTY_MEMORY;
 
-  if (memory.halted && !plan) {
-    return end(skipped(log, REASONS.halted, `halted since ${memory.halted.since}: ${memory.halted.reason}`, LOG.halted, { halted: memory.halted }));
-  }
+  const gated = gate(memory, plan, log);
+  if (gated) return end(gated);
   const found = (story.found = await discover(deps, settings, story.startedAt, log));
   if ('ending' in found) return end(found.ending);
   const lifted = (story.lifted = liftQuarantines(found.apps, memory.quarantined, found.listedAt, settings, log));
@@ -88,7 +87,8 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   const refused = await writeIntent(deps, story.base, victims, log);
   if (refused) return end(refused);
   const killed = (story.killed = await kill(deps, ctx, story.base.cycleId, victims, log));
-  if (killed.ending || !killed.answer) return end(killed.ending ?? { outcome: 'nothing-to-do' });
+  if ('ending' in killed) return end(killed.ending);
+  if (killed.answer.matched.length === 0) return end({ outcome: 'nothing-to-do' }); // Marathon knew none of the tasks
   const watched = (story.watched = await watch(deps, settings, ctx, victims, killed.answer, rechecked.fresh, log));
   const verdict = (story.verdict = judge(watched.after, settings, log));
   return end({ outcome: verdict.weaknesses.length > 0 ? 'weakness' : 'killed' });

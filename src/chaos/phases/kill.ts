@@ -16,22 +16,30 @@ const WITHDRAWN_DURING_INTENT = 'the daemon withdrew permission to kill (shutdow
 
 type Identity = Pick<CycleRecord, 'cycleId' | 'scheduledAt' | 'seed' | 'cycleSeed' | 'strategy'>;
 
-export interface Killed {
-  status: NonNullable<CycleRecord['killStatus']>;
-  ms: number;
-  /** When the kill counts from (ISO): Marathon's answer, or the failure of a request that may have reached it. */
-  killedAt: string | null;
-  /** Marathon's 200. */
-  answer?: {
-    at: number;
-    matched: string[];
-    unmatched: string[];
-    /** The tasks Marathon says it killed (it may name an instance's current task under another id). */
-    tasks: Awaited<ReturnType<TaskKiller['killTasks']>>['killed'];
-  };
-  /** Set when the cycle ends here: withdrawn, failed, or nothing Marathon knew. */
-  ending?: Ending;
+/** Marathon's 200 to the kill request. */
+export interface MarathonAnswer {
+  at: number;
+  matched: string[];
+  unmatched: string[];
+  /** The tasks Marathon says it killed (it may name an instance's current task under another id). */
+  tasks: Awaited<ReturnType<TaskKiller['killTasks']>>['killed'];
 }
+
+/** What became of the kill request: Marathon's 200, or how the cycle ended without one. */
+export type Killed = { ms: number } & (
+  | {
+      status: 'answered';
+      /** When Marathon answered (ISO): the victims' lastKillAt. */
+      killedAt: string;
+      answer: MarathonAnswer;
+    }
+  | {
+      status: 'withdrawn' | 'rejected' | 'uncertain';
+      /** Set for `uncertain`: the request may have reached Marathon, so it counts as a kill from here. */
+      killedAt: string | null;
+      ending: Ending;
+    }
+);
 
 /** Asked before the intent is written: a pause or shutdown may have begun while the cycle planned. */
 export function permissionWithdrawn(ctx: CycleContext, log: Logger): Ending | undefined {
@@ -100,13 +108,7 @@ export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, 
     unmatched,
   });
   if (unmatchedIds.size > 0) log.warn({ unmatched }, LOG.unmatched);
-  return {
-    status: 'answered',
-    ms: at - t,
-    killedAt: new Date(at).toISOString(),
-    answer: { at, matched, unmatched, tasks: killed.killed },
-    ...(matched.length === 0 ? { ending: { outcome: 'nothing-to-do' } } : {}),
-  };
+  return { status: 'answered', ms: at - t, killedAt: new Date(at).toISOString(), answer: { at, matched, unmatched, tasks: killed.killed } };
 }
 
 async function journalAnswer(deps: CycleDeps, cycleId: string, a: Omit<KillAnswer, 'cycleId' | 'time'>, log: Logger): Promise<void> {

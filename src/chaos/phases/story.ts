@@ -76,7 +76,7 @@ export function assemble(story: Story, ending: Ending, clock: Clock): CycleRecor
   rec.quarantineLifted = story.lifted ?? [];
   if (killed) {
     rec.killedAt = killed.killedAt;
-    if (killed.answer) {
+    if ('answer' in killed) {
       rec.killResponse = { matched: killed.answer.matched, unmatched: killed.answer.unmatched };
       rec.counts.killed = killed.answer.matched.length;
       rec.counts.unmatched = killed.answer.unmatched.length;

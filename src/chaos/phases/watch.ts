@@ -7,7 +7,7 @@ import { watchRecovery } from '../recovery.js';
 import type { Victim } from '../select.js';
 import type { ChaosSettings } from '../settings.js';
 import type { CycleContext, CycleDeps } from '../cycle.js';
-import type { Killed } from './kill.js';
+import type { MarathonAnswer } from './kill.js';
 import { LOG } from './log.js';
 
 export interface Watched {
@@ -28,7 +28,7 @@ export async function watch(
   settings: ChaosSettings,
   ctx: CycleContext,
   victims: readonly Victim[],
-  answer: NonNullable<Killed['answer']>,
+  answer: MarathonAnswer,
   fresh: ReadonlyMap<string, MarathonApp>,
   log: Logger,
 ): Promise<Watched> {
@@ -55,7 +55,7 @@ export async function watch(
 }
 
 /** The killed task ids per app: the matched victims, and whatever ids Marathon's answer named. */
-function killedByApp(victims: readonly Victim[], answer: NonNullable<Killed['answer']>): Map<string, Set<string>> {
+function killedByApp(victims: readonly Victim[], answer: MarathonAnswer): Map<string, Set<string>> {
   const byApp = new Map<string, Set<string>>();
   const matched = new Set(answer.matched);
   for (const v of victims) {

@@ -1,0 +1,11 @@
+import type { Logger } from 'pino';
+import type { ChaosMemory } from '../memory.js';
+import { REASONS } from '../reasons.js';
+import { LOG } from './log.js';
+import { skipped, type Ending } from './story.js';
+
+/** A weakness halted chaos until an operator resumes it; `plan` still decides (it never kills). */
+export function gate(memory: ChaosMemory, plan: boolean, log: Logger): Ending | undefined {
+  if (!memory.halted || plan) return undefined;
+  return skipped(log, REASONS.halted, `halted since ${memory.halted.since}: ${memory.halted.reason}`, LOG.halted, { halted: memory.halted });
+}
