@@ -177,6 +177,7 @@ export function validateTimeZone(tz: string): void {
   if (tz.trim() === '') {
     throw new ConfigError(['time zone is empty'], 'set an IANA zone such as Europe/Berlin, America/New_York or UTC');
   }
+  if (tz === 'UTC') return;
   try {
     formatterFor(tz);
   } catch {
@@ -190,6 +191,7 @@ export function validateTimeZone(tz: string): void {
 
 /** The wall-clock reading of `instant` in `tz`. */
 export function localTime(instant: Date, tz: string): LocalTime {
+  if (tz === 'UTC') return utcTime(instant);
   const fields: Record<string, number> = {};
   for (const part of formatterFor(tz).formatToParts(instant)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -207,6 +209,27 @@ export function localTime(instant: Date, tz: string): LocalTime {
     hour: fields['hour'] ?? NaN,
     minute: fields['minute'] ?? NaN,
     second: fields['second'] ?? NaN,
+    dateString: `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`,
+  };
+}
+
+/**
+ * UTC, the default zone, needs no ICU: the first Intl.DateTimeFormat of a process maps in ~8 MB of
+ * ICU locale and zone data (measured with Node 20), a fifth of a bare `node`. Same fields as the
+ * formatter gives for 'UTC' (test/schedule/utc-time.test.ts compares them).
+ */
+function utcTime(instant: Date): LocalTime {
+  const year = instant.getUTCFullYear();
+  const month = instant.getUTCMonth() + 1;
+  const day = instant.getUTCDate();
+  return {
+    year,
+    month,
+    day,
+    weekday: instant.getUTCDay() as Weekday,
+    hour: instant.getUTCHours(),
+    minute: instant.getUTCMinutes(),
+    second: instant.getUTCSeconds(),
     dateString: `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`,
   };
 }
