@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 
 /**
- * Keeps the daemon's JavaScript heap compact between cycles.
+ * Keeps the daemon's JavaScript heap small between cycles.
  *
  * What a cycle leaves behind (its record in the ring of 20, log lines, sockets) lives long enough
  * to reach V8's old space and dies there. A daemon that is idle most of the time allocates too
@@ -13,6 +13,8 @@ import { getHeapStatistics } from 'node:v8';
  * has grown by more than `slackBytes` since the last collection. With the default 2 MB that is
  * about once a minute at one cycle per second (a few ms each), and once per cycle on a large
  * cluster, whose listing is garbage as soon as the cycle ends and is then returned at once.
+ * Only when the process was started with `node --expose-gc` (see v8HeapAccess); the daemon runs
+ * without a keeper otherwise.
  */
 export class HeapKeeper {
   /** Heap used right after the last collection; undefined before the first. */
