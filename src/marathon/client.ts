@@ -15,19 +15,8 @@ import { DEFAULT_MAX_RESPONSE_BYTES, HttpTransport, type BodySink, type HttpResp
 import { parseBaseUrl, type BaseUrl } from '../http/url.js';
 import { basicAuth, noAuth, type AuthProvider } from './auth.js';
 import { MarathonError } from './errors.js';
-import {
-  AppListReader,
-  errorMessage,
-  instanceKey,
-  parseAppList,
-  parseAppListBytes,
-  parseAppResponse,
-  parseBody,
-  parseInfo,
-  parseLeader,
-  parseTaskList,
-  type ParseContext,
-} from './parse.js';
+import { appListingSink, readAppListing, type AppListingSink } from './listing/index.js';
+import { errorMessage, instanceKey, parseAppResponse, parseBody, parseInfo, parseLeader, parseTaskList, type ParseContext } from './parse.js';
 import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './types.js';
 
 /** One HTTP exchange with Marathon, for metrics. */
@@ -88,17 +77,15 @@ export class MarathonClient implements AppsReader, TaskKiller {
   async listApps(options: ListAppsOptions = {}): Promise<MarathonApp[]> {
     const endpoint = '/v2/apps';
     const query = options.labelSelector === undefined || options.labelSelector === '' ? APPS_QUERY : `${APPS_QUERY}&label=${encodeURIComponent(options.labelSelector)}`;
-    // One reader per 200 answer (a failover may see several); only the one that was fed is finished.
-    let reader: AppListReader | undefined;
-    const okBodySink = (): AppListReader => (reader = new AppListReader({ method: 'GET', endpoint }));
+    // One sink per 200 answer (a failover may see several); the listing is read from the one this answer fed.
+    let sink: AppListingSink | undefined;
+    const okBodySink = (): AppListingSink => (sink = appListingSink());
     return this.read(
       endpoint,
       query,
       (resp, ctx) => {
         if (resp.status !== 200) throw httpError(resp, ctx);
-        if (reader !== undefined && resp.sink === reader && resp.received !== undefined) return reader.finish(resp.received, contentType(resp), { ...ctx, status: resp.status });
-        if (resp.bytes !== undefined) return parseAppListBytes(resp.bytes, contentType(resp), { ...ctx, status: resp.status });
-        return parseAppList(parseBody(resp.body, contentType(resp), { ...ctx, status: resp.status }), ctx);
+        return readAppListing(sink !== undefined && resp.sink === sink ? sink : resp.body, contentType(resp), { ...ctx, status: resp.status });
       },
       okBodySink,
     );

@@ -4,9 +4,7 @@
  * downstream code never meets an absent collection or an old field name. Anything that cannot be
  * made sense of becomes a MarathonError E_MARATHON_BAD_RESPONSE naming the endpoint and JSON path.
  */
-import { decodeText, describeBodyProblem, describeValue, ObjectArrayScanner, objectArrayRanges, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
-import type { BodySink, ReceivedBody } from '../http/transport.js';
-import { keepShape } from '../platform/keep-shape.js';
+import { describeBodyProblem, describeValue, parseJsonText, PathReader, type JsonObject } from '../http/json.js';
 import { MarathonError } from './errors.js';
 import type {
   HealthCheck,
@@ -74,187 +72,23 @@ export function parseBody(text: string, contentType: string | undefined, ctx: Pa
 // is ~15 MB kept instead of ~45 MB (tasks fixed up in place, with ports, addresses and health
 // results), and the garbage collector's copying of what survives was most of the listing's cost.
 
-/** `GET /v2/apps` → `{"apps": [App…]}`. */
+/**
+ * `GET /v2/apps` → `{"apps": [App…]}`, from the parsed whole body: the listing's fallback
+ * (listing/index.ts, which is how the client reads a listing) and what it is held to.
+ */
 export function parseAppList(body: unknown, ctx: ParseContext): MarathonApp[] {
   const r = reader(ctx);
   const items = r.array(r.object(body).apps, 'apps');
   const apps = new Array<MarathonApp>(items.length);
+  const shared = new Map<string, string>();
   r.enter('apps');
   for (let i = 0; i < items.length; i++) {
     r.enter(i);
-    apps[i] = parseApp(r, items[i]);
+    apps[i] = parseApp(r, items[i], shared);
     r.leave();
   }
   r.leave();
   return apps;
-}
-
-/**
- * `GET /v2/apps` from the body bytes, app by app: each app's JSON is parsed and normalised on its
- * own, so the parsed tree of the whole listing (larger than the body) never exists at once, and its
- * garbage dies young. Anything but a plain `{"apps": [{…}, …]}` document, and any app that is not
- * valid JSON, goes the way of parseBody + parseAppList over the whole text, so errors (invalid JSON
- * positions, HTML pages, paths) are exactly theirs.
- */
-export function parseAppListBytes(bytes: Buffer, contentType: string | undefined, ctx: ParseContext & { status: number }): MarathonApp[] {
-  const ranges = objectArrayRanges(bytes, 'apps');
-  if (ranges === undefined) return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
-  const { starts, ends } = ranges;
-  const r = reader(ctx);
-  const apps = new Array<MarathonApp>(starts.length);
-  const shared = new Map<string, string>();
-  r.enter('apps');
-  let i = 0;
-  try {
-    for (; i < starts.length; i++) {
-      let app: unknown;
-      try {
-        app = JSON.parse(bytes.toString('utf8', starts[i], ends[i]));
-      } catch {
-        return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
-      }
-      r.enter(i);
-      apps[i] = parseApp(r, app, shared);
-      r.leave();
-    }
-  } catch (e) {
-    // A whole-text parse reports invalid JSON anywhere before any app's content: so must this.
-    for (let j = i + 1; j < starts.length; j++) {
-      try {
-        JSON.parse(bytes.toString('utf8', starts[j], ends[j]));
-      } catch {
-        return parseAppList(parseBody(decodeText(bytes), contentType, ctx), ctx);
-      }
-    }
-    throw e;
-  }
-  return apps;
-}
-
-/** Where an app starts in compact JSON: `,{"id":"/`. Task and deployment ids never start with `/`. */
-const APP_START = Buffer.from(',{"id":"/', 'latin1');
-/**
- * Parse in batches of about this much (measured: 32–64 KB beat 16 KB and 1 MB): a cut is one
- * search in the latest piece instead of a byte-by-byte scan, and each batch's parsed tree is small
- * enough to die young.
- */
-const BATCH_BYTES = 64 * 1024;
-
-/**
- * parseAppListBytes while the body arrives: fed as a transport BodySink, it parses and normalises
- * the apps as their bytes come in, so the parse overlaps the transfer (a 50,000-task listing is
- * ~40 MB). `finish` answers exactly what parseAppListBytes answers for the whole body: the apps
- * when the body is a plain `{"apps": [{…}, …]}` whose apps all parse and normalise; otherwise, at
- * the first sign of anything else, it stops and finish runs parseAppListBytes over the whole body,
- * which reports the same errors as ever.
- *
- * The opening and the first app are read by ObjectArrayScanner. After that, the apps go in
- * batches of about 64 KB: a batch runs from the separator after the last app parsed to a
- * later `,{"id":"/`, read as an array (`[` for the first byte, `]` for the last) by one JSON.parse,
- * with no byte-by-byte scan. A cut that is not between two apps cannot pass for one: JSON is read
- * left to right without lookahead, so if `[` + bytes + `]` parses, the real document, which is in
- * the same state after the separator, is back at the level of the apps array at the cut, right
- * after a complete element. A batch that does not parse (invalid JSON, or the pattern met inside
- * an app) stops the reader, and finish parses the whole body.
- */
-export class AppListReader implements BodySink {
-  private readonly apps: MarathonApp[] = [];
-  private readonly shared = new Map<string, string>();
-  private readonly r: PathReader;
-  private readonly scanner = new ObjectArrayScanner('apps', (start, end) => this.element(start, end));
-  private body: ReceivedBody | undefined;
-  private stopped = false;
-  /** Batch mode once ≥ 0: offset just after the last app parsed. */
-  private next = -1;
-
-  /** `batchBytes` is for tests, which need batches on small bodies. */
-  constructor(
-    ctx: ParseContext,
-    private readonly batchBytes = BATCH_BYTES,
-  ) {
-    this.r = reader({ ...ctx, status: 200 });
-    this.r.enter('apps');
-  }
-
-  write(piece: Buffer, body: ReceivedBody): void {
-    if (this.stopped) return;
-    this.body = body;
-    if (this.next < 0) {
-      if (!this.scanner.write(piece)) this.stopped = true;
-      return;
-    }
-    if (body.length - this.next < this.batchBytes) return;
-    const cut = body.lastIndexOf(APP_START, this.next);
-    if (cut > this.next) this.batch(body, cut);
-  }
-
-  /** The first app, from the scanner; then batches take over. */
-  private element(start: number, end: number): void {
-    if (this.stopped || this.next >= 0) return;
-    try {
-      this.add(JSON.parse((this.body as ReceivedBody).text(start, end)));
-      this.next = end;
-    } catch {
-      // Whatever it was, the whole-body parse in finish reports it as it always has.
-      this.stopped = true;
-    }
-  }
-
-  /** The apps between the separator after `this.next` and the one at `cut` (a `,` or the closing `]`). */
-  private batch(body: ReceivedBody, cut: number): void {
-    let sep = this.next;
-    while (sep < cut && isJsonWhitespace(body.at(sep))) sep++;
-    try {
-      if (body.at(sep) !== 0x2c) throw new Error('no separator');
-      const items: unknown = JSON.parse(body.bracketedText(sep, cut + 1));
-      // `[ ]` would pass for `, ,`: a batch holds at least one app.
-      if (!Array.isArray(items) || items.length === 0) throw new Error('no apps');
-      for (let i = 0; i < items.length; i++) this.add(items[i]);
-      this.next = cut;
-    } catch {
-      this.stopped = true;
-    }
-  }
-
-  private add(app: unknown): void {
-    // The plain form has objects only; anything else goes to the whole-body parse.
-    if (typeof app !== 'object' || app === null || Array.isArray(app)) throw new Error('not an object');
-    const r = this.r;
-    r.enter(this.apps.length);
-    this.apps.push(parseApp(r, app, this.shared));
-    r.leave();
-  }
-
-  finish(body: ReceivedBody, contentType: string | undefined, ctx: ParseContext & { status: number }): MarathonApp[] {
-    if (!this.stopped && this.body === body) {
-      if (this.next < 0) {
-        if (this.scanner.end()) return this.apps;
-      } else {
-        // The rest is the last batch, then `]`, `}` and whitespace only.
-        let end = body.length;
-        while (end > this.next && isJsonWhitespace(body.at(end - 1))) end--;
-        let close = end - 2;
-        while (close >= this.next && isJsonWhitespace(body.at(close))) close--;
-        if (end > this.next && body.at(end - 1) === 0x7d && close >= this.next && body.at(close) === 0x5d) {
-          let sep = this.next;
-          while (sep < close && isJsonWhitespace(body.at(sep))) sep++;
-          if (sep === close) return this.apps;
-          this.batch(body, close);
-          if (!this.stopped) return this.apps;
-        }
-      }
-    }
-    // An empty body never reached write, so `this.body` is unset; it is not a plain listing either.
-    return parseAppListBytes(body.bytes(), contentType, ctx);
-  }
-}
-
-// One reader for the life of the process keeps the hidden classes of AppListReader, its
-// ObjectArrayScanner and its PathReader, and with them the parser's optimised code (keep-shape.ts).
-keepShape(new AppListReader({ method: 'GET', endpoint: '/v2/apps' }));
-
-function isJsonWhitespace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** `GET /v2/apps/{id}` → `{"app": App}`. */
@@ -315,8 +149,11 @@ export function errorMessage(text: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Each parser below reads the value at the reader's current position and leaves the position as it found it.
 
-/** `shared` keeps equal strings once across a listing (agent names and ids, versions, zones). */
-function parseApp(r: PathReader, v: unknown, shared: Map<string, string> = new Map()): MarathonApp {
+/**
+ * One app, also for the streamed listing (listing/reader.ts). `shared` keeps equal strings once
+ * across a listing (agent names and ids, versions, zones).
+ */
+export function parseApp(r: PathReader, v: unknown, shared: Map<string, string> = new Map()): MarathonApp {
   const o = r.object(v);
   const id = r.nonEmptyString(o.id, 'id');
   const instances = r.count(o.instances, 'instances');

@@ -8,11 +8,14 @@
  * (heap-keeper.ts), exactly when the readers of the last listing are all gone, so the parser's
  * hot functions were thrown away at every collection and compiled again in the next cycle, about
  * 25 compilations per 50 cycles for as long as the daemon ran, each leaving code-space and malloc
- * fragments behind. One instance that lives as long as the module keeps the map, and the code.
+ * fragments behind. One instance that lives as long as the process keeps the map, and the code.
+ *
+ * Called where the class is first used, never at import: importing a module does no work, and
+ * nothing is kept for a class the process never uses.
  */
-const anchors: unknown[] = [];
+const kept = new Map<string, unknown>();
 
-export function keepShape<T>(instance: T): T {
-  anchors.push(instance);
-  return instance;
+/** On the first call for `name`, makes one instance with `make` and keeps it; later calls do nothing. */
+export function keepShape(name: string, make: () => unknown): void {
+  if (!kept.has(name)) kept.set(name, make());
 }

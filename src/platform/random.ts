@@ -10,11 +10,10 @@ export interface Random {
   next(): number;
 }
 
-// seedrandom's ARC4 state is a constructed object; a new one per cycle (keep-shape.ts).
-keepShape(seedrandom('keep-shape'));
-
 /** A generator from a seed string. */
 export function seededRandom(seed: string): Random {
+  // seedrandom's ARC4 state is a constructed object, a new one per cycle: keep one (keep-shape.ts).
+  keepShape('seedrandom', () => seedrandom('keep-shape'));
   const prng = seedrandom(seed);
   return { next: () => prng.quick() };
 }

@@ -1,4 +1,6 @@
-/** Shared by the listing-parser equivalence tests (parse-bytes, parse-stream). */
+/** Shared by the listing tests (listing.test.ts): the streamed read is held to the whole-body parse. */
+import { appListingSink, readAppListing } from '../../src/marathon/listing/index.js';
+import { parseAppList, parseBody } from '../../src/marathon/parse.js';
 
 export const ctx = { method: 'GET', endpoint: '/v2/apps', status: 200 };
 
@@ -24,4 +26,31 @@ export function outcome(f: () => unknown): { value?: unknown; error?: string } {
   } catch (e) {
     return { error: (e as Error).message };
   }
+}
+
+/** The answer of the fallback, the whole-body parse (parseBody + parseAppList): what the streamed read is held to. */
+export function wholeText(text: string, contentType = 'application/json'): { value?: unknown; error?: string } {
+  return outcome(() => parseAppList(parseBody(text, contentType, ctx), ctx));
+}
+
+/** `b` cut before each offset in `cuts`. */
+export function pieces(b: Buffer, cuts: number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let p = 0;
+  for (const c of [...cuts, b.length]) {
+    if (c > p) out.push(Buffer.from(b.subarray(p, c)));
+    p = c;
+  }
+  return out;
+}
+
+/**
+ * The answer of readAppListing for `b` fed to a sink in the given pieces (one piece by default),
+ * and whether the sink read it while it arrived (false: the whole-body parse answered).
+ */
+export function streamed(b: Buffer, options: { cuts?: number[]; batchBytes?: number | undefined; contentType?: string } = {}): { result: { value?: unknown; error?: string }; streaming: boolean; body: Buffer } {
+  const sink = appListingSink(options.batchBytes);
+  for (const piece of pieces(b, options.cuts ?? [])) sink.write(piece);
+  const result = outcome(() => readAppListing(sink, options.contentType ?? 'application/json', ctx));
+  return { result, streaming: sink.streaming, body: sink.body.bytes() };
 }
