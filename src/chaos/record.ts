@@ -195,12 +195,15 @@ export function isDryRun(record: CycleRecord): boolean {
  */
 export function killWasSent(record: CycleRecord): boolean {
   if (isDryRun(record)) return false;
+  // A request with no usable answer may have killed: it counts, as it does for the min interval.
+  if (record.killStatus === 'uncertain') return true;
   return record.killResponse !== null || record.outcome === 'killed' || record.outcome === 'weakness';
 }
 
 /** What became of one victim's kill, as a bounded label value. */
 export function killOutcome(record: CycleRecord, victim: Pick<Victim, 'appId' | 'taskId'>): 'unmatched' | 'unverified' | 'recovered' | 'aborted' | 'app-gone' | 'not-recovered' {
   if (record.killResponse?.unmatched.includes(victim.taskId) === true) return 'unmatched';
+  if (record.killStatus === 'uncertain') return 'unverified';
   const after = record.after[victim.appId];
   if (after === undefined) return 'unverified';
   if (after.recovered) return 'recovered';

@@ -142,6 +142,19 @@ describe('MonkeyMetrics', () => {
     assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/a' }), undefined);
   });
 
+  it('counts a kill whose outcome is unknown (sent, no usable answer) as a kill, and a rejected one not', async () => {
+    const metrics = new MonkeyMetrics({ defaultMetrics: false });
+    const uncertain = aCycleThatFailed({ victims: [victim('/a', 't')], code: 'E_KILL_UNCERTAIN', stage: 'kill' });
+    uncertain.killStatus = 'uncertain';
+    const rejected = aCycleThatFailed({ victims: [victim('/b', 'u')], code: 'E_KILL_REJECTED', stage: 'kill' });
+    rejected.killStatus = 'rejected';
+    metrics.recordCycle(uncertain);
+    metrics.recordCycle(rejected);
+    const { samples } = await scrape(metrics);
+    assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/a', outcome: 'unverified' }), 1);
+    assert.equal(sampleValue(samples, 'marathon_monkey_kills_total', { app: '/b' }), undefined);
+  });
+
   it('reads a real record: the complete skip tally, aborted watches, and no kill for an error before the request', async () => {
     const metrics = new MonkeyMetrics({ defaultMetrics: false });
     for (const r of [aBusyClusterKill(), aSkippedCycle, aCycleThatFailed({ victims: [victim('/shop/cart', 'shop_cart.2')] })]) metrics.recordCycle(r);
