@@ -30,6 +30,8 @@ export interface ApiContext {
    * Like Marathon's authorizer, lists leave such apps out and direct access answers 403.
    */
   canAccess?: (appId: string) => boolean;
+  /** Told the task ids of every kill request that reached Marathon's parser (tests match them to intents). */
+  onKillRequest?: (ids: readonly string[]) => void;
 }
 
 export async function handleApi(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
@@ -192,6 +194,7 @@ async function deleteTasks(req: ApiRequest, ctx: ApiContext): Promise<Reply> {
   if (!Array.isArray(ids)) return message(422, 'Invalid JSON', { details: [{ path: '/ids', errors: ['error.expected.jsarray'] }] });
   const bad = ids.findIndex((x) => typeof x !== 'string');
   if (bad >= 0) return message(422, 'Invalid JSON', { details: [{ path: `/ids(${bad})`, errors: ['error.expected.jsstring'] }] });
+  ctx.onKillRequest?.(ids as string[]);
   // Every id is parsed before anything is killed: one bad id rejects the whole request.
   for (const id of ids as string[]) {
     const parsed = parseTaskId(id);

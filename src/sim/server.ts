@@ -66,6 +66,8 @@ export interface RunningSim {
   setFaults(faults: Partial<FaultSettings>): void;
   readonly faults: FaultSettings;
   requestLog: RequestLogEntry[];
+  /** The task ids of every `POST /v2/tasks/delete` with a well-formed body, oldest first (bounded). */
+  readonly killRequests: readonly { at: number; ids: readonly string[] }[];
   /**
    * Scenario `auth.dcos`: like IAM rotating its signing key, every token issued by the login
    * endpoint so far is answered 401 from now on, and the next login gets a new one. Static
@@ -109,6 +111,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   let faults: FaultSettings = { ...scenario.faults, routes: [...scenario.faults.routes] };
   let leader: number | null = scenario.marathon.leader;
   const requestLog: RequestLogEntry[] = [];
+  const killRequests: { at: number; ids: readonly string[] }[] = [];
   const instances: Instance[] = [];
   let mesosUrl = '';
   let mesosHostPort = '';
@@ -340,6 +343,10 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
           mesosUrl,
           version: scenario.marathon.version,
           ...(auth.restrictsApps ? { canAccess: (appId: string) => auth.canAccess(appId) } : {}),
+          onKillRequest: (ids) => {
+            if (killRequests.length >= REQUEST_LOG_MAX) killRequests.splice(0, REQUEST_LOG_MAX / 2);
+            killRequests.push({ at: clock.now(), ids: [...ids] });
+          },
         },
       );
     } catch (err) {
@@ -453,6 +460,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
       faults = parseFaults(undefined, 'faults', partial, faults);
     },
     requestLog,
+    killRequests,
     revokeTokens() {
       auth.revokeTokens();
     },

@@ -74,9 +74,19 @@ describe('journal safety with real processes (kill -9, two writers, a full disk,
     await new Promise((r) => setTimeout(r, 200));
     const all = records(journal);
     const intents = all.filter((r) => r.type === 'kill-intent');
-    const requests = kills(sim);
-    assert.ok(requests >= 5, `the loops made real kills (got ${requests}); otherwise this test proves nothing`);
-    assert.equal(intents.length, requests, 'kill requests Marathon received = intents journaled');
+    const answered = new Set(all.filter((r) => r.type === 'kill-answer').map((r) => r.cycleId as string));
+    const requests = sim.killRequests.map((k) => k.ids.join(','));
+    assert.ok(requests.length >= 5, `the loops made real kills (got ${requests.length}); otherwise this test proves nothing`);
+    // Every kill request Marathon received was journaled as an intent first, with the same task ids.
+    const unmatched = new Map(intents.map((r) => [(r.taskIds as string[]).join(','), r]));
+    for (const ids of requests) {
+      assert.ok(unmatched.has(ids), `Marathon got a kill of ${ids} that no intent in the journal announced`);
+      unmatched.delete(ids);
+    }
+    // Write-ahead leaves one kind of difference: kill -9 after the intent was synced and before the
+    // request left. Such an intent has no answer (and counts as a kill, which is the safe side).
+    for (const r of unmatched.values()) assert.ok(!answered.has(r.cycleId as string), `intent ${String(r.cycleId)} has an answer but Marathon never got its request`);
+    assert.equal(requests.length + unmatched.size, intents.length);
     const apps = intents.flatMap((r) => (r.victims as Json[]).map((v) => v.appId as string));
     assert.equal(new Set(apps).size, apps.length, `an app was killed twice within the interval: ${apps.join(', ')}`);
     assert.equal(existsSync(`${journal}.lock`), true, 'kill -9 leaves the lock behind (the next start takes it over)');
