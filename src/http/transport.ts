@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { RequestError, TimeoutError, type Request } from 'got';
+import type { Request } from 'got';
 import { MonkeyError } from '../errors.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { ResponseTooLargeError, TransportError, type ResponseLimit, type TransportFailure } from './errors.js';
@@ -80,6 +80,16 @@ export class CaFileError extends MonkeyError {
 }
 
 /**
+ * got, loaded by the first request rather than at import: building a client (validate, the
+ * daemon's wiring) must not pay for it (~15 MB and ~70 ms of module loading; scripts/bench-startup.mjs).
+ */
+let gotModule: typeof import('got') | undefined;
+
+async function loadGot(): Promise<typeof import('got')> {
+  return (gotModule ??= await import('got'));
+}
+
+/**
  * The one place that talks to got. Configured on purpose (STYLE habit 11): an explicit request
  * timeout always, got's own retry off (DELETE/POST retries would repeat kills; callers decide
  * what may be retried), HTTP errors returned instead of thrown, redirects not followed (callers
@@ -114,6 +124,7 @@ export class HttpTransport {
       // alive at once, and the response (with both) for a while after it resolves: 3× the body,
       // and a 50,000-task listing is ~40 MB. readBody holds the bytes once (or hands them to the
       // sink), then the text.
+      const { default: got } = await loadGot();
       const stream = got.stream(url, {
         method: req.method,
         headers: { accept: 'application/json', ...req.headers },
@@ -210,13 +221,15 @@ function ignoreLateError(): void {}
 
 /** Copies method, path, target origin and the system error code; never the got error itself. */
 function wrapGotError(error: unknown, req: HttpRequest, url: URL): TransportError {
-  const errno = error instanceof RequestError ? error.code : undefined;
-  const timings = error instanceof RequestError ? error.timings : undefined;
+  // Any got error comes after the module loaded; before that there is nothing of got's to recognise.
+  const requestError = gotModule !== undefined && error instanceof gotModule.RequestError ? error : undefined;
+  const errno = requestError?.code;
+  const timings = requestError?.timings;
   const https = url.protocol === 'https:';
   const connected = (https ? timings?.secureConnect : timings?.connect) !== undefined;
   let failure: TransportFailure;
   let sent: boolean;
-  if (error instanceof TimeoutError || errno === 'ETIMEDOUT') {
+  if ((gotModule !== undefined && error instanceof gotModule.TimeoutError) || errno === 'ETIMEDOUT') {
     failure = 'timeout';
     // Without an established connection not a byte of the request can have left this host.
     sent = connected;
