@@ -2,9 +2,10 @@
 // unhandled rejection in a timer) need type information.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaryRules } from './eslint.boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/**', 'eslint.config.js', '**/*.cjs', 'test/support/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'scripts/**', 'eslint.config.js', 'eslint.boundaries.js', '**/*.cjs', 'test/support/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,6 +20,7 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the injected seeded Random (src/platform/random.ts).' }],
     },
   },
+  ...boundaryRules(),
   {
     files: ['test/**/*.ts'],
     rules: {

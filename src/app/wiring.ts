@@ -1,18 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { AgentsReader, AppsReader, TaskKiller } from '../chaos/ports.js';
-import type { MarathonInfo } from '../marathon/types.js';
+import type { AgentsReader } from '../domain/ports.js';
 import type { ChaosSettings } from '../chaos/settings.js';
 import type { MonkeyConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { basicAuth, dcosLoginUrl, ServiceAccountAuth, staticTokenAuth, type AuthProvider } from '../marathon/auth.js';
+import { dcosLoginUrl, ServiceAccountAuth } from '../marathon/auth.js';
 import { MarathonClient, type MarathonRequestEvent } from '../marathon/client.js';
 import { MesosClient, resolveMesosUrl } from '../mesos/client.js';
 import { parseBaseUrl } from '../http/url.js';
-import type { MesosAgent } from '../mesos/types.js';
+import type { MesosAgent } from '../domain/agent.js';
 import type { Clock } from '../platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../schedule/settings.js';
+import { basicAuth, staticTokenAuth, type AuthProvider } from '../http/auth.js';
+import type { Clients } from '../domain/ports.js';
 
 /**
  * Turns the validated configuration into the objects the commands and the daemon use. The one
@@ -98,15 +99,6 @@ function authFrom(config: MonkeyConfig, clock: Clock): AuthProvider | undefined 
     // The key is never echoed: only what is wrong with it.
     throw new ConfigError([`marathon.serviceAccount: ${(err as Error).message}`], 'give the PEM-encoded RSA private key of the service account');
   }
-}
-
-/** What the daemon and the commands need of Marathon: the chaos ports plus /v2/info (readiness). */
-export type MarathonPort = AppsReader & TaskKiller & { info(): Promise<MarathonInfo> };
-
-export interface Clients {
-  marathon: MarathonPort;
-  /** Agents for the rack strategy; resolved lazily from Marathon's /v2/info when MONKEY_MESOS_URL is empty. */
-  agents: AgentsReader;
 }
 
 export function clientsFrom(

@@ -1,9 +1,5 @@
-import type { Logger } from 'pino';
-import type { Clock } from '../platform/clock.js';
-import { EMPTY_MEMORY, type ChaosMemory } from './memory.js';
-import type { AgentsReader, AppsReader, KillLedger, TaskKiller } from './ports.js';
-import { baseRecord, killRequestFor, tallySkips, type CycleRecord } from './record.js';
-import type { WatchOptions } from './recovery.js';
+import { EMPTY_MEMORY } from '../domain/memory.js';
+import { baseRecord, killRequestFor, tallySkips } from './record.js';
 import type { ChaosSettings } from './settings.js';
 import { decide } from './phases/decide.js';
 import { discover, liftQuarantines, withoutLifted } from './phases/discover.js';
@@ -11,41 +7,14 @@ import { gate } from './phases/gate.js';
 import { kill, permissionWithdrawn, writeIntent } from './phases/kill.js';
 import { LOG } from './phases/log.js';
 import { recheckVictims } from './phases/recheck.js';
+import type { CycleContext, CycleDeps } from './phases/context.js';
 import { assemble, type Ending, type Story } from './phases/story.js';
 import { judge, watch } from './phases/watch.js';
+import type { CycleRecord } from '../domain/record.js';
 
 export { LOG } from './phases/log.js';
 
-export interface CycleDeps {
-  apps: AppsReader;
-  killer: TaskKiller;
-  /** Write-ahead journal of kills: no kill request leaves before its intent is durable here. */
-  ledger: KillLedger;
-  /** Needed by the rack strategy only (agent attributes). */
-  agents?: AgentsReader | undefined;
-  clock: Clock;
-  logger: Logger;
-  /** Recent kills, quarantine and halt state, as rebuilt from the journal. */
-  journal?: ChaosMemory | undefined;
-}
-
-export interface CycleContext {
-  scheduledAt: Date;
-  /** Bounds the recovery watch on shutdown. */
-  signal?: AbortSignal | undefined;
-  /** Decide only: never kill, never watch (for `plan` and benchmarks). */
-  plan?: boolean | undefined;
-  cycleId?: string | undefined;
-  /**
-   * Asked right before the kill request: the daemon withdraws permission when shutdown or a
-   * pause began while the cycle was planning. False → nothing is killed.
-   */
-  mayKill?: (() => boolean) | undefined;
-  /** Told after each recovery read (a progress line for `once` on a terminal). */
-  onWatchPoll?: WatchOptions['onPoll'];
-  /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
-  onKillPhase?: (() => void) | undefined;
-}
+export type { CycleContext, CycleDeps } from './phases/context.js';
 
 /**
  * One chaos cycle, as a story: gate → discover → lift quarantines → decide → re-check → write

@@ -1,8 +1,8 @@
-import type { MarathonApp } from '../marathon/types.js';
-import type { MesosAgent } from '../mesos/types.js';
+import type { MarathonApp } from '../domain/marathon.js';
+import type { MesosAgent } from '../domain/agent.js';
 import { APP_GUARDS, eligibleTasks, floorOf, guardContext } from './guards.js';
-import type { ChaosMemory } from './memory.js';
-import type { Reason } from './reasons.js';
+import type { ChaosMemory } from '../domain/memory.js';
+import type { Reason } from '../domain/reasons.js';
 import { indexAgents, rackOf } from './select.js';
 import type { ChaosSettings } from './settings.js';
 import { healthyCount, judgeSteadyState } from './steady-state.js';

@@ -1,8 +1,8 @@
 import picomatch from 'picomatch';
-import type { MarathonApp, MarathonTask } from '../marathon/types.js';
+import type { MarathonApp, MarathonTask } from '../domain/marathon.js';
 import { echoLabelValue, enabledLabel, parseAppLabels } from './labels.js';
-import type { ChaosMemory } from './memory.js';
-import { REASONS, type Skip } from './reasons.js';
+import type { ChaosMemory } from '../domain/memory.js';
+import { REASONS, type Skip } from '../domain/reasons.js';
 import { LABEL_ENABLED, LABEL_FRAMEWORK, type ChaosSettings } from './settings.js';
 import { healthyCount, judgeSteadyState, type Verdict } from './steady-state.js';
 

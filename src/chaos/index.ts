@@ -1,4 +1,5 @@
-/** The chaos cycle's public surface. */
+
+export { type AfterKill, type CycleOutcome, type CycleRecord, type KillRequest, type QuarantineLift, type Weakness, type Target, type Victim, STRATEGIES, type Strategy, type HealthSnapshot } from '../domain/record.js';/** The chaos cycle's public surface. */
 export { runCycle, LOG as CYCLE_LOG, type CycleDeps, type CycleContext } from './cycle.js';
 export { explainApp, type Explanation, type GuardResult } from './explain.js';
 export {
@@ -13,30 +14,11 @@ export {
   type GuardContext,
 } from './guards.js';
 export { parseAppLabels, type AppLabels } from './labels.js';
-export { EMPTY_MEMORY, type ChaosMemory, type HaltState, type QuarantineEntry } from './memory.js';
-export type { AgentsReader, AppsReader, TaskKiller } from './ports.js';
-export { REASONS, type Reason, type Skip } from './reasons.js';
-export {
-  baseRecord,
-  killRequestFor,
-  skippedCycleRecord,
-  summarizeCycle,
-  type AfterKill,
-  type CycleOutcome,
-  type CycleRecord,
-  type KillRequest,
-  type QuarantineLift,
-  type Weakness,
-} from './record.js';
+export { EMPTY_MEMORY, type ChaosMemory, type HaltState, type QuarantineEntry } from '../domain/memory.js';
+export type { AgentsReader, AppsReader, TaskKiller } from '../domain/ports.js';
+export { REASONS, type Reason, type Skip } from '../domain/reasons.js';
+export { baseRecord, killRequestFor, skippedCycleRecord, summarizeCycle } from './record.js';
 export { judgeRecovered, watchRecovery, type WatchOptions } from './recovery.js';
-export { indexAgents, rackOf, selectVictims, type AgentIndex, type Selection, type Target, type Victim } from './select.js';
-export {
-  LABEL_ENABLED,
-  LABEL_FRAMEWORK,
-  LABEL_MIN_HEALTHY,
-  LABEL_RECOVERY_TIMEOUT,
-  STRATEGIES,
-  type ChaosSettings,
-  type Strategy,
-} from './settings.js';
-export { healthSnapshot, healthyCount, judgeSteadyState, type HealthSnapshot, type Verdict } from './steady-state.js';
+export { indexAgents, rackOf, selectVictims, type AgentIndex, type Selection } from './select.js';
+export { LABEL_ENABLED, LABEL_FRAMEWORK, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT, type ChaosSettings } from './settings.js';
+export { healthSnapshot, healthyCount, judgeSteadyState, type Verdict } from './steady-state.js';

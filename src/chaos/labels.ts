@@ -1,4 +1,4 @@
-import type { MarathonApp } from '../marathon/types.js';
+import type { MarathonApp } from '../domain/marathon.js';
 import { parseBoolean } from '../platform/booleans.js';
 import { LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT } from './settings.js';
 

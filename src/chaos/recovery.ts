@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { MarathonApp } from '../marathon/types.js';
+import type { MarathonApp } from '../domain/marathon.js';
 import type { Clock } from '../platform/clock.js';
-import type { AppsReader } from './ports.js';
-import type { AfterKill } from './record.js';
+import type { AppsReader } from '../domain/ports.js';
+import type { AfterKill, HealthSnapshot } from '../domain/record.js';
 import type { ChaosSettings } from './settings.js';
-import { healthSnapshot, judgeSteadyState, type HealthSnapshot, type Verdict } from './steady-state.js';
+import { healthSnapshot, judgeSteadyState, type Verdict } from './steady-state.js';
 
 export const LOG_RECOVERY_READ_FAILED = 'recovery read failed; retrying until the deadline';
 

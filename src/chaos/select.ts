@@ -1,26 +1,10 @@
-import type { MarathonTask } from '../marathon/types.js';
-import type { MesosAgent } from '../mesos/types.js';
+import type { MarathonTask } from '../domain/marathon.js';
+import type { MesosAgent } from '../domain/agent.js';
 import { pick, sample, type Random } from '../platform/random.js';
 import { byId, type Candidate } from './guards.js';
-import { REASONS, type Skip } from './reasons.js';
+import { REASONS, type Skip } from '../domain/reasons.js';
 import type { ChaosSettings } from './settings.js';
-
-export interface Victim {
-  appId: string;
-  taskId: string;
-  host: string;
-  agentId: string | null;
-  /** The agent's rack attribute (chaos.rackAttribute); for the rack strategy, the zone it fell back to. */
-  rack: string | null;
-  /** Fault-domain zone of the agent or task, when known. */
-  zone: string | null;
-}
-
-/** What the strategy aimed at: one app, one agent, or one rack value. */
-export interface Target {
-  kind: 'app' | 'agent' | 'rack';
-  value: string;
-}
+import type { Target, Victim } from '../domain/record.js';
 
 export interface Selection {
   victims: Victim[];

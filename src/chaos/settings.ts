@@ -1,13 +1,10 @@
+import type { Strategy } from '../domain/record.js';
 /**
  * The chaos cycle's settings. Each field mirrors one public config key; app/wiring.ts
  * (chaosSettingsFrom) maps the loaded config onto this frozen object once, so the cycle never reads
  * config at call time (kube-monkey's lesson). There are no defaults here: they live in the config
  * schema alone, so tests (test/helpers/settings.ts) run with the values production gets.
  */
-
-export type Strategy = 'task' | 'fraction' | 'host' | 'rack';
-
-export const STRATEGIES: readonly Strategy[] = ['task', 'fraction', 'host', 'rack'];
 
 export interface ChaosSettings {
   /** Plan and record, but never send the kill request. On by default: chaos is opt-in twice. */

@@ -1,14 +1,7 @@
-import type { MarathonApp } from '../marathon/types.js';
-import { REASONS, type Reason } from './reasons.js';
+import type { MarathonApp } from '../domain/marathon.js';
+import { REASONS, type Reason } from '../domain/reasons.js';
 import type { ChaosSettings } from './settings.js';
-
-/** The app as the counts describe it; goes into the record before and after a kill. */
-export interface HealthSnapshot {
-  instances: number;
-  tasksRunning: number;
-  tasksHealthy: number;
-  tasksUnhealthy: number;
-}
+import type { HealthSnapshot } from '../domain/record.js';
 
 export type Verdict = { ok: true } | { ok: false; reason: Reason; detail: string };
 

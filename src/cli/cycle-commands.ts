@@ -3,7 +3,7 @@ import { chaosSettingsFrom, clientsFrom, effectiveSeed, scheduleFrom } from '../
 import { runCycle } from '../chaos/cycle.js';
 import type { WatchPoll } from '../chaos/recovery.js';
 import { explainApp } from '../chaos/explain.js';
-import { skippedCycleRecord, summarizeCycle, type CycleRecord } from '../chaos/record.js';
+import { skippedCycleRecord, summarizeCycle } from '../chaos/record.js';
 import { loadConfig } from '../config/load.js';
 import { MonkeyError } from '../errors.js';
 import { Journal, streamJournal } from '../journal/journal.js';
@@ -11,11 +11,12 @@ import { JournalLedger } from '../journal/ledger.js';
 import { JournalLock } from '../journal/lock.js';
 import { emptyJournalState, journalState, loadJournalState, type JournalState } from '../journal/state.js';
 import { createLogger } from '../log.js';
-import type { MesosAgent } from '../mesos/types.js';
+import type { MesosAgent } from '../domain/agent.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { judgeSchedule } from '../schedule/gate.js';
 import type { Command } from './args.js';
 import { EXIT, type CliContext } from './context.js';
+import type { CycleRecord } from '../domain/record.js';
 
 /** once, plan and explain: the commands that run (or show) one cycle against a configured Marathon. */
 

@@ -1,9 +1,10 @@
-import { summarizeCycle, type CycleRecord } from '../chaos/record.js';
+import { summarizeCycle } from '../chaos/record.js';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { runSimCommand } from '../sim/command.js';
 import type { CliContext } from './context.js';
 import { runDaemon } from './run-daemon.js';
+import type { CycleRecord } from '../domain/record.js';
 
 /**
  * Demo settings for `npm start` without a Marathon: real kills, but only in the simulated

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/wiring.js';
-import type { CycleRecord } from '../chaos/record.js';
+import type { CycleRecord } from '../domain/record.js';
 import type { LoadedConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
 import { HeapKeeper, v8HeapAccess } from '../daemon/heap-keeper.js';

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { runCycle } from '../chaos/cycle.js';
-import { makeCycleId, skippedCycleRecord, type CycleRecord } from '../chaos/record.js';
-import { REASONS } from '../chaos/reasons.js';
+import { makeCycleId, skippedCycleRecord } from '../chaos/record.js';
+import { REASONS } from '../domain/reasons.js';
 import type { ChaosSettings } from '../chaos/settings.js';
-import type { Clients } from '../app/wiring.js';
+import type { CycleRecord } from '../domain/record.js';
 import { Journal } from '../journal/journal.js';
 import { JournalLedger } from '../journal/ledger.js';
 import { JournalLock } from '../journal/lock.js';
@@ -17,6 +17,7 @@ import type { HeapKeeper } from './heap-keeper.js';
 import { startControlServer, type ControlEvent, type ControlServer } from './http-server.js';
 import { MonkeyMetrics } from './metrics.js';
 import { DaemonState } from './state.js';
+import type { Clients } from '../domain/ports.js';
 
 /** Skip reason of a slot while the journal cannot be written (journal, /status, metrics). */
 export const REASON_JOURNAL_UNWRITABLE = 'journal-unwritable';

@@ -1,6 +1,7 @@
 import { createHistogram, performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { isDryRun, killOutcome, killWasSent, type CycleRecord } from '../chaos/record.js';
+import { isDryRun, killOutcome, killWasSent } from '../chaos/record.js';
+import type { CycleRecord } from '../domain/record.js';
 
 export const METRIC_PREFIX = 'marathon_monkey_';
 

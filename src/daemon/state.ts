@@ -1,5 +1,6 @@
 import type { Clock } from '../platform/clock.js';
-import { isDryRun, killWasSent, type CycleRecord } from '../chaos/record.js';
+import { isDryRun, killWasSent } from '../chaos/record.js';
+import type { CycleRecord } from '../domain/record.js';
 
 /**
  * The single place that holds what the operator side reports: live and ready (kept apart, the

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuthProvider } from '../marathon/auth.js';
+import type { AuthProvider } from './auth.js';
 import type { Clock } from '../platform/clock.js';
 import type { Random } from '../platform/random.js';
 import type { HttpTransport } from './transport.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KillAnswer, KillIntent, KillLedger } from '../chaos/ports.js';
+import type { KillAnswer, KillIntent, KillLedger } from '../domain/ports.js';
 import { MonkeyError } from '../errors.js';
 import type { Journal } from './journal.js';
 import { applyRecord, loadJournalState, replaceJournalState, type JournalState, type KillAnswerRecord, type KillIntentRecord } from './state.js';

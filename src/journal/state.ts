@@ -1,5 +1,5 @@
-import type { ChaosMemory, HaltState, QuarantineEntry } from '../chaos/memory.js';
-import type { CycleRecord } from '../chaos/record.js';
+import type { ChaosMemory, HaltState, QuarantineEntry } from '../domain/memory.js';
+import type { CycleRecord } from '../domain/record.js';
 import { streamJournal, type ReadOptions } from './journal.js';
 
 /**

@@ -9,61 +9,7 @@ import { HttpTransport } from '../http/transport.js';
 import { parseBaseUrl } from '../http/url.js';
 import { parseJsonText } from '../http/json.js';
 import { MarathonError } from './errors.js';
-
-export interface AuthProvider {
-  /** The Authorization header value, or undefined to send none. */
-  header(): Promise<string | undefined>;
-  /** Forget any cached credential (called after a 401). */
-  invalidate(): void;
-  /** True when invalidate() can produce a different header, so a 401 is worth one retry. */
-  readonly renewable: boolean;
-}
-
-export const noAuth: AuthProvider = {
-  header: () => Promise.resolve(undefined),
-  invalidate: () => undefined,
-  renewable: false,
-};
-
-class BasicAuth implements AuthProvider {
-  readonly renewable = false;
-  readonly #value: string;
-  constructor(username: string, password: string) {
-    this.#value = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-  }
-  header(): Promise<string> {
-    return Promise.resolve(this.#value);
-  }
-  invalidate(): void {}
-  toJSON(): string {
-    return '[basic auth]';
-  }
-}
-
-class StaticTokenAuth implements AuthProvider {
-  readonly renewable = false;
-  readonly #value: string;
-  constructor(token: string) {
-    this.#value = `token=${token}`;
-  }
-  header(): Promise<string> {
-    return Promise.resolve(this.#value);
-  }
-  invalidate(): void {}
-  toJSON(): string {
-    return '[DC/OS token]';
-  }
-}
-
-/** OSS Marathon `--http_credentials user:pass`: `Authorization: Basic …` on every request. */
-export function basicAuth(username: string, password: string): AuthProvider {
-  return new BasicAuth(username, password);
-}
-
-/** A DC/OS auth token obtained elsewhere: `Authorization: token=…`. */
-export function staticTokenAuth(token: string): AuthProvider {
-  return new StaticTokenAuth(token);
-}
+import { type AuthProvider } from '../http/auth.js';
 
 /** The DC/OS login endpoint of the cluster a Marathon URL points at (Admin Router serves both). */
 export function dcosLoginUrl(marathonUrl: string): string {

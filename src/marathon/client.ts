@@ -6,18 +6,18 @@
  * they may have reached Marathon (shared/marathon-api.md §3, §7; STYLE habit 11).
  */
 import { pino, type Logger } from 'pino';
-import type { AppsReader, TaskKiller } from '../chaos/ports.js';
+import type { AppsReader, TaskKiller } from '../domain/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { ResponseTooLargeError, TransportError, type ResponseLimit } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
 import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, HttpTransport, type BodySink, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl, type BaseUrl } from '../http/url.js';
-import { basicAuth, noAuth, type AuthProvider } from './auth.js';
+import { basicAuth, noAuth, type AuthProvider } from '../http/auth.js';
 import { MarathonError } from './errors.js';
 import { appListingSink, readAppListing, type AppListingSink } from './listing/index.js';
 import { errorMessage, instanceKey, parseAppResponse, parseBody, parseInfo, parseLeader, parseTaskList, type ParseContext } from './parse.js';
-import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './types.js';
+import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from '../domain/marathon.js';
 
 /** One HTTP exchange with Marathon, for metrics. */
 export type MarathonRequestEvent = RequestEvent;

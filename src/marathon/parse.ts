@@ -14,7 +14,7 @@ import type {
   TaskFailure,
   TaskState,
   Volume,
-} from './types.js';
+} from '../domain/marathon.js';
 
 /** Which request an answer belongs to, e.g. `{method: 'GET', endpoint: '/v2/apps'}`. */
 export interface ParseContext {

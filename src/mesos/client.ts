@@ -3,18 +3,18 @@
  * rack- and host-targeted chaos). Read-only, so it may retry freely.
  */
 import { pino, type Logger } from 'pino';
-import type { AgentsReader } from '../chaos/ports.js';
+import type { AgentsReader } from '../domain/ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { ResponseTooLargeError, TransportError, type ResponseLimit } from '../http/errors.js';
 import { retryDelay } from '../http/retry.js';
 import type { HttpClientOptions, RequestEvent } from '../http/client-options.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, HttpTransport, type HttpResponse } from '../http/transport.js';
 import { parseBaseUrl } from '../http/url.js';
-import { basicAuth, noAuth, type AuthProvider } from '../marathon/auth.js';
-import type { MarathonInfo } from '../marathon/types.js';
+import { basicAuth, noAuth, type AuthProvider } from '../http/auth.js';
+import type { MarathonInfo } from '../domain/marathon.js';
 import { MesosError } from './errors.js';
 import { parseAgents, parseMesosBody } from './parse.js';
-import type { MesosAgent } from './types.js';
+import type { MesosAgent } from '../domain/agent.js';
 
 export type MesosRequestEvent = RequestEvent;
 

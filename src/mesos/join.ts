@@ -1,5 +1,5 @@
-import type { MarathonTask } from '../marathon/types.js';
-import type { MesosAgent } from './types.js';
+import type { MarathonTask } from '../domain/marathon.js';
+import type { MesosAgent } from '../domain/agent.js';
 
 export interface TaskOnAgent {
   task: MarathonTask;

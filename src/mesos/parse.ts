@@ -5,7 +5,7 @@
  */
 import { describeBodyProblem, JsonReader, key, parseJsonText } from '../http/json.js';
 import { MesosError } from './errors.js';
-import type { AttributeValue, MesosAgent } from './types.js';
+import type { AttributeValue, MesosAgent } from '../domain/agent.js';
 
 function reader(endpoint: string, status: number | undefined): JsonReader {
   return new JsonReader((path, problem) => {

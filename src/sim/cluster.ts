@@ -1,4 +1,4 @@
-import type { TaskState } from '../marathon/types.js';
+import type { TaskState } from '../domain/marathon.js';
 import type { Clock } from '../platform/clock.js';
 import { randomInt, seededRandom, type Random } from '../platform/random.js';
 import { IdFactory, instanceIdOf, parseTaskId, safeAppId, taskIdOf } from './ids.js';

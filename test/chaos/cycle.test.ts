@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { LOG, runCycle, type CycleDeps } from '../../src/chaos/cycle.js';
-import { EMPTY_MEMORY, type ChaosMemory } from '../../src/chaos/memory.js';
-import type { CycleRecord } from '../../src/chaos/record.js';
+import { EMPTY_MEMORY, type ChaosMemory } from '../../src/domain/memory.js';
+import type { CycleRecord } from '../../src/domain/record.js';
 import type { ChaosSettings } from '../../src/chaos/settings.js';
 import { testSettings } from '../helpers/settings.js';
 import { journalState } from '../../src/journal/state.js';
-import type { MarathonApp } from '../../src/marathon/types.js';
+import type { MarathonApp } from '../../src/domain/marathon.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import {
   agent,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { explainApp } from '../../src/chaos/explain.js';
-import { EMPTY_MEMORY } from '../../src/chaos/memory.js';
+import { EMPTY_MEMORY } from '../../src/domain/memory.js';
 import { baseRecord, skippedCycleRecord, summarizeCycle } from '../../src/chaos/record.js';
 import { testSettings } from '../helpers/settings.js';
 import { agent, app, aTuesdayMorning, MINUTE } from './fixtures.js';

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
-import type { AgentsReader, AppsReader, KillAnswer, KillIntent, KillLedger, TaskKiller } from '../../src/chaos/ports.js';
-import type { KillResult, MarathonApp, MarathonTask } from '../../src/marathon/types.js';
-import type { MesosAgent } from '../../src/mesos/types.js';
+import type { AgentsReader, AppsReader, KillAnswer, KillIntent, KillLedger, TaskKiller } from '../../src/domain/ports.js';
+import type { KillResult, MarathonApp, MarathonTask } from '../../src/domain/marathon.js';
+import type { MesosAgent } from '../../src/domain/agent.js';
 
 /** Tuesday 5 March 2024, 10:00 UTC: the instant most tests pin the clock to. */
 export const aTuesdayMorning = new Date('2024-03-05T10:00:00.000Z');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { eligibleTasks, filterApps, guardContext } from '../../src/chaos/guards.js';
-import { EMPTY_MEMORY, type ChaosMemory } from '../../src/chaos/memory.js';
+import { EMPTY_MEMORY, type ChaosMemory } from '../../src/domain/memory.js';
 import type { ChaosSettings } from '../../src/chaos/settings.js';
 import { testSettings } from '../helpers/settings.js';
 import { judgeSteadyState } from '../../src/chaos/steady-state.js';
-import type { MarathonApp } from '../../src/marathon/types.js';
+import type { MarathonApp } from '../../src/domain/marathon.js';
 import { aTuesdayMorning, app, HOUR, MINUTE, task } from './fixtures.js';
 
 const now = aTuesdayMorning.getTime();

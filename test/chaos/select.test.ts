@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { filterApps, guardContext } from '../../src/chaos/guards.js';
-import { EMPTY_MEMORY } from '../../src/chaos/memory.js';
+import { EMPTY_MEMORY } from '../../src/domain/memory.js';
 import { indexAgents, rackOf, selectVictims, type AgentIndex } from '../../src/chaos/select.js';
 import type { ChaosSettings } from '../../src/chaos/settings.js';
 import { testSettings } from '../helpers/settings.js';
-import type { MarathonApp } from '../../src/marathon/types.js';
+import type { MarathonApp } from '../../src/domain/marathon.js';
 import { cycleRandom, seededRandom } from '../../src/platform/random.js';
 import { agent, app, aTuesdayMorning, MINUTE, task } from './fixtures.js';
 

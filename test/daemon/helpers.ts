@@ -1,7 +1,7 @@
 import { judge } from '../../src/chaos/phases/watch.js';
-import { REASONS, type Skip } from '../../src/chaos/reasons.js';
-import { baseRecord, killRequestFor, recordSkips, skippedCycleRecord, type AfterKill, type CycleRecord } from '../../src/chaos/record.js';
-import type { Victim } from '../../src/chaos/select.js';
+import { REASONS, type Skip } from '../../src/domain/reasons.js';
+import { baseRecord, killRequestFor, recordSkips, skippedCycleRecord } from '../../src/chaos/record.js';
+import type { AfterKill, CycleRecord, Victim } from '../../src/domain/record.js';
 import { memoryLogger } from '../../src/log.js';
 
 /** A Friday afternoon in Berlin (13:30 UTC): the instant all daemon tests start from. */

@@ -3,12 +3,13 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCycle } from '../../src/chaos/cycle.js';
-import { baseRecord, type CycleRecord } from '../../src/chaos/record.js';
+import { baseRecord } from '../../src/chaos/record.js';
 import { testSettings } from '../helpers/settings.js';
 import { Journal, LOG_TORN_LINE, readJournal } from '../../src/journal/journal.js';
 import { applyRecord, journalState, loadJournalState } from '../../src/journal/state.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { app, aTuesdayMorning, captureLogger, FakeApps, FakeKiller, MINUTE, RecordingLedger, replaced } from '../chaos/fixtures.js';
+import type { CycleRecord } from '../../src/domain/record.js';
 
 const T1 = '2024-03-05T09:00:00.000Z';
 const T2 = '2024-03-05T09:01:00.000Z';

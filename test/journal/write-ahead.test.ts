@@ -7,7 +7,7 @@ import { Journal, LOG_INVALID_RECORD } from '../../src/journal/journal.js';
 import { JournalLedger } from '../../src/journal/ledger.js';
 import { JournalLock, JournalLockedError } from '../../src/journal/lock.js';
 import { journalState, loadJournalState } from '../../src/journal/state.js';
-import type { KillIntent } from '../../src/chaos/ports.js';
+import type { KillIntent } from '../../src/domain/ports.js';
 import { captureLogger } from '../chaos/fixtures.js';
 
 const T0 = Date.parse('2024-03-05T10:00:00.000Z');

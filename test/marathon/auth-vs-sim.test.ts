@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { basicAuth, dcosLoginUrl, ServiceAccountAuth, staticTokenAuth, type AuthProvider } from '../../src/marathon/auth.js';
+import { dcosLoginUrl, ServiceAccountAuth } from '../../src/marathon/auth.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { MarathonError } from '../../src/marathon/errors.js';
 import { ManualClock, type Clock } from '../../src/platform/clock.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
+import { basicAuth, staticTokenAuth, type AuthProvider } from '../../src/http/auth.js';
 
 /** The client's auth paths against the simulator's (shared/marathon-api.md §2), over real HTTP. */
 

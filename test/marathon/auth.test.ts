@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
-import { basicAuth, dcosLoginUrl, jwtExpiry, ServiceAccountAuth, staticTokenAuth } from '../../src/marathon/auth.js';
+import { dcosLoginUrl, jwtExpiry, ServiceAccountAuth } from '../../src/marathon/auth.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { MarathonError } from '../../src/marathon/errors.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { sendJson, ServerPool, type RecordedRequest, type TestServer } from '../helpers/http-server.js';
 import { leaderHandler } from './fake-marathon.js';
+import { basicAuth, staticTokenAuth } from '../../src/http/auth.js';
 
 const aTuesdayMorning = Date.parse('2024-03-05T09:00:00.000Z');
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

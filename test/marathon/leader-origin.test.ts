@@ -3,7 +3,7 @@
  * ports are two origins: the configured one names the other in X-Marathon-Leader.
  */
 import assert from 'node:assert/strict';
-import { basicAuth } from '../../src/marathon/auth.js';
+import { basicAuth } from '../../src/http/auth.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { memoryLogger } from '../../src/log.js';
 import { ServerPool, type TestServer } from '../helpers/http-server.js';

@@ -3,7 +3,7 @@ import { MarathonClient } from '../../src/marathon/client.js';
 import { ReceivedBody } from '../../src/marathon/listing/body.js';
 import { readAppListing } from '../../src/marathon/listing/index.js';
 import { parseAppList } from '../../src/marathon/parse.js';
-import type { MarathonApp } from '../../src/marathon/types.js';
+import type { MarathonApp } from '../../src/domain/marathon.js';
 import { seededRandom } from '../../src/platform/random.js';
 import { ServerPool } from '../helpers/http-server.js';
 import { app, ctx, outcome, pieces, streamed, wholeText } from './listing-helpers.js';

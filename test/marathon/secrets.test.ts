@@ -3,11 +3,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { pino, type Logger } from 'pino';
-import { basicAuth, ServiceAccountAuth, staticTokenAuth, type AuthProvider } from '../../src/marathon/auth.js';
+import { ServiceAccountAuth } from '../../src/marathon/auth.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { MesosClient } from '../../src/mesos/client.js';
 import { hang, refusedUrl, sendJson, sendText, ServerPool } from '../helpers/http-server.js';
 import { leaderHandler, noLeader } from './fake-marathon.js';
+import { basicAuth, staticTokenAuth, type AuthProvider } from '../../src/http/auth.js';
 
 const USER = 'chaos-operator';
 const PASSWORD = 'Tr0ub4dor-and-3';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { MesosClient, resolveMesosUrl } from '../../src/mesos/client.js';
 import { MesosError } from '../../src/mesos/errors.js';
 import { joinTasksToAgents } from '../../src/mesos/join.js';
-import type { MarathonInfo, MarathonTask } from '../../src/marathon/types.js';
-import type { MesosAgent } from '../../src/mesos/types.js';
+import type { MarathonInfo, MarathonTask } from '../../src/domain/marathon.js';
+import type { MesosAgent } from '../../src/domain/agent.js';
 import { refusedUrl, sendJson, sendText, ServerPool } from '../helpers/http-server.js';
 
 const slaves = {

@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
 import { cycleRandom } from '../../platform/random.js';
 import { filterApps, guardContext, type Candidate, type GuardContext } from '../guards.js';
-import type { ChaosMemory } from '../memory.js';
-import type { AgentsReader } from '../ports.js';
-import type { Skip } from '../reasons.js';
+import type { ChaosMemory } from '../../domain/memory.js';
+import type { AgentsReader } from '../../domain/ports.js';
+import type { Skip } from '../../domain/reasons.js';
 import { safeError } from '../recovery.js';
-import { indexAgents, placeVictims, selectVictims, type Target, type Victim } from '../select.js';
+import { indexAgents, placeVictims, selectVictims } from '../select.js';
 import type { ChaosSettings } from '../settings.js';
-import { healthSnapshot, type HealthSnapshot } from '../steady-state.js';
-import type { CycleContext, CycleDeps } from '../cycle.js';
+import { healthSnapshot } from '../steady-state.js';
+import type { CycleContext, CycleDeps } from './context.js';
 import type { Discovery } from './discover.js';
 import { LOG } from './log.js';
+import type { Target, Victim, HealthSnapshot } from '../../domain/record.js';
 
 export interface Decision {
   /** The guard context of the listing, for the re-check. */

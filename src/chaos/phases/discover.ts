@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { MarathonApp } from '../../marathon/types.js';
-import type { ChaosMemory, QuarantineEntry } from '../memory.js';
-import type { QuarantineLift } from '../record.js';
+import type { MarathonApp } from '../../domain/marathon.js';
+import type { ChaosMemory, QuarantineEntry } from '../../domain/memory.js';
+import type { QuarantineLift } from '../../domain/record.js';
 import { indexAgents, type AgentIndex } from '../select.js';
 import type { ChaosSettings } from '../settings.js';
 import { judgeSteadyState } from '../steady-state.js';
-import type { CycleDeps } from '../cycle.js';
+import type { CycleDeps } from './context.js';
 import { LOG } from './log.js';
-import { failed, type Ending } from './story.js';
+import { failed, type Ending } from './ending.js';
 
 /** One listing of apps, and of agents when the strategy picks by their attributes. */
 export type Discovery = { ms: number } & ({ ending: Ending } | { apps: MarathonApp[]; agents: AgentIndex | undefined; listedAt: number });

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { ChaosMemory } from '../memory.js';
-import { REASONS } from '../reasons.js';
+import type { ChaosMemory } from '../../domain/memory.js';
+import { REASONS } from '../../domain/reasons.js';
 import { LOG } from './log.js';
-import { skipped, type Ending } from './story.js';
+import { skipped, type Ending } from './ending.js';
 
 /** A weakness halted chaos until an operator resumes it; `plan` still decides (it never kills). */
 export function gate(memory: ChaosMemory, plan: boolean, log: Logger): Ending | undefined {

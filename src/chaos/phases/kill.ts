@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import type { KillAnswer, TaskKiller } from '../ports.js';
-import { REASONS } from '../reasons.js';
-import type { CycleRecord } from '../record.js';
+import type { KillAnswer, TaskKiller } from '../../domain/ports.js';
+import { REASONS } from '../../domain/reasons.js';
+import type { CycleRecord, Victim } from '../../domain/record.js';
 import { safeError } from '../recovery.js';
-import type { Victim } from '../select.js';
-import type { CycleContext, CycleDeps } from '../cycle.js';
+import type { CycleContext, CycleDeps } from './context.js';
 import { LOG } from './log.js';
-import { failed, skipped, type Ending } from './story.js';
+import { failed, skipped, type Ending } from './ending.js';
 
 /** Kill errors after which Marathon certainly killed nothing: refused, never sent, or no leader. */
 const NOTHING_KILLED = new Set(['E_KILL_REJECTED', 'E_MARATHON_UNREACHABLE', 'E_MARATHON_NO_LEADER', 'E_MARATHON_AUTH']);

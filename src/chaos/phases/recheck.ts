@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import type { MarathonApp } from '../../marathon/types.js';
+import type { MarathonApp } from '../../domain/marathon.js';
 import type { Clock } from '../../platform/clock.js';
 import { APP_GUARDS, floorOf, type GuardContext } from '../guards.js';
-import type { AppsReader } from '../ports.js';
-import { REASONS, type Skip } from '../reasons.js';
-import type { Victim } from '../select.js';
-import { healthSnapshot, healthyCount, type HealthSnapshot } from '../steady-state.js';
-import type { CycleDeps } from '../cycle.js';
+import type { AppsReader } from '../../domain/ports.js';
+import { REASONS, type Skip } from '../../domain/reasons.js';
+import type { Victim, HealthSnapshot } from '../../domain/record.js';
+import { healthSnapshot, healthyCount } from '../steady-state.js';
+import type { CycleDeps } from './context.js';
 import { LOG } from './log.js';
-import { failed, type Ending } from './story.js';
+import { failed, type Ending } from './ending.js';
 
 export type Rechecked = { ms: number } & (
   | { ending: Ending }

@@ -1,20 +1,16 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import { killRequestFor, recordSkips, type CycleOutcome, type CycleRecord, type QuarantineLift } from '../record.js';
-import { safeError } from '../recovery.js';
+import { killRequestFor, recordSkips } from '../record.js';
 import type { Decision } from './decide.js';
 import type { Discovery } from './discover.js';
 import type { Killed } from './kill.js';
 import type { Rechecked } from './recheck.js';
 import type { Verdict, Watched } from './watch.js';
 import { LOG } from './log.js';
+import type { Ending } from './ending.js';
 
-/** How a cycle ended. Every phase that can end it returns one, already logged. */
-export interface Ending {
-  outcome: CycleOutcome;
-  gate?: NonNullable<CycleRecord['gate']>;
-  error?: NonNullable<CycleRecord['error']>;
-}
+export type { Ending } from './ending.js';
+import type { CycleRecord, QuarantineLift } from '../../domain/record.js';
 
 /**
  * What one cycle learnt, phase by phase. Phases return their results and never touch the record;
@@ -32,18 +28,6 @@ export interface Story {
   killed?: Killed;
   watched?: Watched;
   verdict?: Verdict;
-}
-
-export function skipped(log: Logger, reason: string, detail: string, message: string, fields?: object): Ending {
-  const gate = { reason, detail };
-  log.warn(fields ?? gate, message);
-  return { outcome: 'skipped', gate };
-}
-
-export function failed(log: Logger, stage: NonNullable<CycleRecord['error']>['stage'], err: unknown, message: string): Ending {
-  const error = { ...safeError(err), stage };
-  log.error({ err: error }, message);
-  return { outcome: 'error', error };
 }
 
 /**

@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
-import type { MarathonApp } from '../../marathon/types.js';
+import type { MarathonApp } from '../../domain/marathon.js';
 import { recoveryTimeoutMsOf } from '../guards.js';
-import { REASONS } from '../reasons.js';
-import type { AfterKill, Weakness } from '../record.js';
+import { REASONS } from '../../domain/reasons.js';
+import type { AfterKill, Weakness, Victim } from '../../domain/record.js';
 import { watchRecovery } from '../recovery.js';
-import type { Victim } from '../select.js';
 import type { ChaosSettings } from '../settings.js';
-import type { CycleContext, CycleDeps } from '../cycle.js';
+import type { CycleContext, CycleDeps } from './context.js';
 import type { MarathonAnswer } from './kill.js';
 import { LOG } from './log.js';
 

@@ -10,7 +10,7 @@
 import { decodeText } from '../../http/json.js';
 import { keepShape } from '../../platform/keep-shape.js';
 import { parseAppList, parseBody, type ParseContext } from '../parse.js';
-import type { MarathonApp } from '../types.js';
+import type { MarathonApp } from '../../domain/marathon.js';
 import { ListingReader } from './reader.js';
 
 /** A listing body being read as it arrives: hand it to the transport as the 200 answer's sink. */

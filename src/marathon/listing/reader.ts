@@ -1,7 +1,7 @@
 import { PathReader } from '../../http/json.js';
 import type { BodySink } from '../../http/transport.js';
 import { parseApp } from '../parse.js';
-import type { MarathonApp } from '../types.js';
+import type { MarathonApp } from '../../domain/marathon.js';
 import { ReceivedBody } from './body.js';
 
 /** The only opening a listing is read from while it arrives; anything else goes to the whole-body parse. */

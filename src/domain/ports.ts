@@ -1,6 +1,6 @@
-import type { KillResult, ListAppsOptions, MarathonApp } from '../marathon/types.js';
-import type { MesosAgent } from '../mesos/types.js';
-import type { Victim } from './select.js';
+import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './marathon.js';
+import type { MesosAgent } from './agent.js';
+import type { Victim } from './record.js';
 
 /**
  * The narrow ports the chaos cycle needs. The real implementations are MarathonClient and
@@ -56,4 +56,13 @@ export interface KillAnswer {
 export interface KillLedger {
   recordIntent(intent: KillIntent): Promise<void>;
   recordAnswer(answer: KillAnswer): Promise<void>;
+}
+
+/** What the daemon and the commands need of Marathon: the chaos ports plus /v2/info (readiness). */
+export type MarathonPort = AppsReader & TaskKiller & { info(): Promise<MarathonInfo> };
+
+export interface Clients {
+  marathon: MarathonPort;
+  /** Agents for the rack strategy; resolved lazily from Marathon's /v2/info when no Mesos URL is configured. */
+  agents: AgentsReader;
 }

@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { ChaosMemory } from '../../domain/memory.js';
+import type { AgentsReader, AppsReader, KillLedger, TaskKiller } from '../../domain/ports.js';
+import type { Clock } from '../../platform/clock.js';
+import type { WatchOptions } from '../recovery.js';
+
+/** What a cycle runs on (its ports, injected) and what the caller tells it about this run. */
+export interface CycleDeps {
+  apps: AppsReader;
+  killer: TaskKiller;
+  /** Write-ahead journal of kills: no kill request leaves before its intent is durable here. */
+  ledger: KillLedger;
+  /** Needed by the rack strategy only (agent attributes). */
+  agents?: AgentsReader | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** Recent kills, quarantine and halt state, as rebuilt from the journal. */
+  journal?: ChaosMemory | undefined;
+}
+
+export interface CycleContext {
+  scheduledAt: Date;
+  /** Bounds the recovery watch on shutdown. */
+  signal?: AbortSignal | undefined;
+  /** Decide only: never kill, never watch (for `plan` and benchmarks). */
+  plan?: boolean | undefined;
+  cycleId?: string | undefined;
+  /**
+   * Asked right before the kill request: the daemon withdraws permission when shutdown or a
+   * pause began while the cycle was planning. False → nothing is killed.
+   */
+  mayKill?: (() => boolean) | undefined;
+  /** Told after each recovery read (a progress line for `once` on a terminal). */
+  onWatchPoll?: WatchOptions['onPoll'];
+  /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
+  onKillPhase?: (() => void) | undefined;
+}

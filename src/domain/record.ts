@@ -1,0 +1,137 @@
+/**
+ * The cycle record: one JSON line of the journal, and what `once`, `/status` and the metrics read.
+ * Plain JSON throughout (instants are ISO strings, maps are objects). The chaos core builds it
+ * (src/chaos/record.ts); the journal, the daemon and the reports read it.
+ */
+import type { Reason, Skip } from './reasons.js';
+
+export type Strategy = 'task' | 'fraction' | 'host' | 'rack';
+
+export const STRATEGIES: readonly Strategy[] = ['task', 'fraction', 'host', 'rack'];
+
+export interface Victim {
+  appId: string;
+  taskId: string;
+  host: string;
+  agentId: string | null;
+  /** The agent's rack attribute (chaos.rackAttribute); for the rack strategy, the zone it fell back to. */
+  rack: string | null;
+  /** Fault-domain zone of the agent or task, when known. */
+  zone: string | null;
+}
+
+/** What the strategy aimed at: one app, one agent, or one rack value. */
+export interface Target {
+  kind: 'app' | 'agent' | 'rack';
+  value: string;
+}
+
+/** The app as the counts describe it; goes into the record before and after a kill. */
+export interface HealthSnapshot {
+  instances: number;
+  tasksRunning: number;
+  tasksHealthy: number;
+  tasksUnhealthy: number;
+}
+
+export type CycleOutcome = 'killed' | 'dry-run' | 'nothing-to-do' | 'weakness' | 'error' | 'skipped';
+
+export interface KillRequest {
+  method: 'POST';
+  path: '/v2/tasks/delete?scale=false';
+  body: { ids: string[] };
+}
+
+export interface AfterKill {
+  recovered: boolean;
+  /** From the kill answer to the first read that showed the app recovered; null when it did not. */
+  timeToRecoverMs: number | null;
+  /** Last observed counts (null when no read succeeded). */
+  health: HealthSnapshot | null;
+  /** Deadline the app had, ms after the kill answer. */
+  timeoutMs: number;
+  /** Recovery reads made for this app. */
+  polls: number;
+  /** The watch was cut short by shutdown: neither recovered nor a weakness. */
+  aborted?: boolean;
+  /** The app was deleted while we watched: not a weakness. */
+  gone?: boolean;
+  /** Killed task ids still listed at the last read (the old incarnation has not gone yet). */
+  killedStillListed?: string[];
+  /** Why the last successful read did not count as recovered. */
+  lastProblem?: string;
+}
+
+export interface Weakness {
+  appId: string;
+  reason: Reason;
+  detail: string;
+}
+
+export interface QuarantineLift {
+  appId: string;
+  /** `steady` = seen in steady state again; `gone` = the app no longer exists. */
+  why: 'steady' | 'gone';
+}
+
+/**
+ * One cycle, as journalled (one JSON line) and as `once`, `/status` and metrics see it.
+ * Everything is plain JSON: instants are ISO strings, maps are objects.
+ */
+export interface CycleRecord {
+  type: 'cycle';
+  cycleId: string;
+  /** When the cycle started (the Clock's now). */
+  time: string;
+  /** The cron instant the cycle was scheduled for; with `seed` it determines every pick. */
+  scheduledAt: string;
+  seed: string;
+  /** The derived per-cycle seed (seed ␟ scheduledAt), to replay the decision. */
+  cycleSeed: string;
+  strategy: Strategy;
+  dryRun: boolean;
+  /** `plan` mode: decided, never killed, never watched. */
+  plan: boolean;
+  outcome: CycleOutcome;
+  counts: {
+    apps: number;
+    eligible: number;
+    /** Candidate tasks across eligible apps. */
+    candidates: number;
+    victims: number;
+    killed: number;
+    unmatched: number;
+    /** Every skip counted by reason, including the not-opted-in apps left out of `skipped`. */
+    skippedByReason: Partial<Record<Reason, number>>;
+  };
+  /**
+   * Why apps and tasks were not victims. Apps skipped only because they are not opted in are
+   * counted in `counts.skippedByReason` but not listed: on a big cluster they are almost every app,
+   * and listing them every cycle would bloat the journal without saying anything new.
+   */
+  skipped: Skip[];
+  target: Target | null;
+  victims: Victim[];
+  killRequest: KillRequest | null;
+  killResponse: { matched: string[]; unmatched: string[] } | null;
+  /** When the kill answer arrived (ISO); lastKillAt of the victims' apps. */
+  killedAt: string | null;
+  /** Per affected app, counts at listing time. */
+  before: Record<string, HealthSnapshot>;
+  /** Per watched app, the recovery observation. */
+  after: Record<string, AfterKill>;
+  weaknesses: Weakness[];
+  /** Quarantined apps this cycle saw healthy again (or deleted), so they are eligible again. */
+  quarantineLifted: QuarantineLift[];
+  error?: { code: string; message: string; stage: 'list' | 'agents' | 'recheck' | 'journal' | 'kill' };
+  /**
+   * What became of the kill request, when one was about to be sent: `answered` (Marathon answered
+   * 200), `uncertain` (it may have reached Marathon: counts as a kill), `rejected` (Marathon said
+   * no, or it never left: nothing killed), `withdrawn` (called off after the intent was written).
+   */
+  killStatus?: 'answered' | 'uncertain' | 'rejected' | 'withdrawn';
+  halted?: boolean;
+  /** Gate reason for `skipped` cycles. */
+  gate?: { reason: string; detail: string };
+  durationsMs: { list: number; plan: number; recheck: number; kill: number; watch: number; total: number };
+}
