@@ -13,7 +13,7 @@ export interface Selection {
   spared: Skip[];
 }
 
-/** Agents indexed for the task → agent join (marathon-api.md §11: slaveId == agent.id, host == hostname). */
+/** Agents indexed for the task → agent join (docs/marathon-api.md §11: slaveId == agent.id, host == hostname). */
 export interface AgentIndex {
   byId: ReadonlyMap<string, MesosAgent>;
   byHost: ReadonlyMap<string, MesosAgent>;

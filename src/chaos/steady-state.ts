@@ -18,14 +18,14 @@ export function healthSnapshot(app: MarathonApp): HealthSnapshot {
 
 /**
  * Healthy instances as the blast-radius floor counts them. Apps without health checks report
- * tasksHealthy = 0 forever (marathon-api.md §6), so they are judged by running tasks.
+ * tasksHealthy = 0 forever (docs/marathon-api.md §6), so they are judged by running tasks.
  */
 export function healthyCount(app: MarathonApp): number {
   return app.healthChecks.length > 0 ? app.tasksHealthy : app.tasksRunning;
 }
 
 /**
- * The steady-state hypothesis before a kill (marathon-api.md §6 "healthy app"): no deployment,
+ * The steady-state hypothesis before a kill (docs/marathon-api.md §6 "healthy app"): no deployment,
  * fully replicated, healthy when checked, and no task failure in the last recentFailureMinutes.
  * `ignoreFailuresOf` lets the recovery watch ignore the failure our own kill may have recorded.
  */

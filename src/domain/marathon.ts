@@ -1,7 +1,7 @@
 /**
  * Marathon's payloads as the client hands them to the rest of marathon-monkey: already validated
  * and normalised (see parse.ts), so that downstream code never meets an absent collection or an
- * old field name. Field names are Marathon's own (see shared/marathon-api.md §4–§7).
+ * old field name. Field names are Marathon's own (see docs/marathon-api.md §4–§7).
  */
 
 export type TaskState =

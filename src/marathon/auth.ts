@@ -1,5 +1,5 @@
 /**
- * Ways to authenticate against Marathon (shared/marathon-api.md §2). Secrets live in private
+ * Ways to authenticate against Marathon (docs/marathon-api.md §2). Secrets live in private
  * class fields (#…) so that logging a provider, or an object holding one, cannot print them.
  */
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';

@@ -3,7 +3,7 @@
  *
  * Reads fail over across the configured Marathon URLs and retry in rounds with backoff; kills are
  * sent once, only to a URL that just answered through the leader, and are never retried once
- * they may have reached Marathon (shared/marathon-api.md §3, §7; STYLE habit 11).
+ * they may have reached Marathon (docs/marathon-api.md §3, §7; STYLE habit 11).
  */
 import { pino, type Logger } from 'pino';
 import type { AppsReader, TaskKiller } from '../domain/ports.js';
@@ -281,7 +281,7 @@ export class MarathonClient implements AppsReader, TaskKiller {
    * kills) only ever go to a configured origin: the leader is used directly only when it IS one of
    * the configured URLs (same scheme, host and port; scheme-less: same host and port), keeping that
    * URL's path. Any other leader is left to the configured URL that answered, which proxies to it
-   * (shared/marathon-api.md §3): a header is no reason to send the Authorization header, or a
+   * (docs/marathon-api.md §3): a header is no reason to send the Authorization header, or a
    * kill, to a host nobody configured.
    */
   private learnLeader(resp: HttpResponse): void {

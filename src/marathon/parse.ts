@@ -1,6 +1,6 @@
 /**
  * Validation and normalisation of Marathon answers into the types of types.ts. Everything that
- * differs between Marathon versions is smoothed out here (shared/marathon-api.md §4–§7), so that
+ * differs between Marathon versions is smoothed out here (docs/marathon-api.md §4–§7), so that
  * downstream code never meets an absent collection or an old field name. Anything that cannot be
  * made sense of becomes a MarathonError E_MARATHON_BAD_RESPONSE naming the endpoint and JSON path.
  */

@@ -1,5 +1,5 @@
 /**
- * Validation of the Mesos master's `/master/slaves` answer (shared/marathon-api.md §11) into
+ * Validation of the Mesos master's `/master/slaves` answer (docs/marathon-api.md §11) into
  * MesosAgent. Attribute values are kept as Mesos renders them: text and range/set as strings
  * (`"[0-3]"`, `"{gpu,fast}"`), scalars as numbers.
  */

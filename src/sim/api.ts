@@ -7,7 +7,7 @@ import { matchesSelector, parseLabelSelector, SelectorSyntaxError } from './sele
 
 /**
  * The Marathon REST endpoints the chaos client uses, answered from the model as the leader would
- * (marathon-api.md §4–§9). Leader handling, faults and the event stream live in server.ts.
+ * (docs/marathon-api.md §4–§9). Leader handling, faults and the event stream live in server.ts.
  */
 
 export interface ApiRequest {

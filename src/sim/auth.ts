@@ -4,7 +4,7 @@ import { jettyError, json, message, type Reply } from './http-util.js';
 import type { SimAuthConfig } from './scenario.js';
 
 /**
- * Authentication and authorisation of the simulated cluster (shared/marathon-api.md §2): OSS
+ * Authentication and authorisation of the simulated cluster (docs/marathon-api.md §2): OSS
  * basic auth, or DC/OS tokens with the ACS service-account login. Tokens are judged with the
  * injected Clock, so tests expire them by moving a ManualClock.
  */

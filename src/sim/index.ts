@@ -1,6 +1,6 @@
 /**
  * The simulated Marathon + Mesos cluster: a product feature (`marathon-monkey sim`, the demo) and
- * the server every client and chaos test talks to. Behaviour follows shared/marathon-api.md.
+ * the server every client and chaos test talks to. Behaviour follows docs/marathon-api.md.
  */
 export { startSimulator } from './server.js';
 export type { StartSimOptions, RunningSim, RequestLogEntry } from './server.js';

@@ -13,7 +13,7 @@ export interface Counts {
   tasksUnhealthy: number;
 }
 
-/** Counts exactly as Marathon computes them (marathon-api.md §6). */
+/** Counts exactly as Marathon computes them (docs/marathon-api.md §6). */
 export function countsOf(app: SimApp): Counts {
   const c: Counts = { tasksStaged: 0, tasksRunning: 0, tasksHealthy: 0, tasksUnhealthy: 0 };
   const hc = app.healthChecks.length > 0;

@@ -9,7 +9,7 @@ import { ScenarioError } from '../errors.js';
  * without the weakness the user wanted to demonstrate.
  *
  * Top-level keys: `seed`, `description`, `marathon`, `mesos`, `timings`, `agents`, `apps`,
- * `faults`, and `auth` (optional; shared/marathon-api.md §2), one of:
+ * `faults`, and `auth` (optional; docs/marathon-api.md §2), one of:
  *   - `{"basic": {"username": "ops", "password": "…", "realm": "Mesosphere"}}`: OSS
  *     `--http_credentials`; every Marathon path wants `Authorization: Basic …`.
  *   - `{"dcos": {"tokens": ["…"], "serviceAccounts": [{"uid": "chaos-monkey", "publicKey": "<PEM>"}

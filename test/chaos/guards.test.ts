@@ -168,7 +168,7 @@ describe('judgeSteadyState', () => {
     version: 'v',
   });
   const rows: { name: string; app: MarathonApp; want: string }[] = [
-    // The recommended "healthy app" of marathon-api.md §6.
+    // The recommended "healthy app" of docs/marathon-api.md §6.
     { name: 'steady', app: app('/a'), want: 'ok' },
     // More running than wanted (a replacement overlapping) is still steady.
     { name: 'over-replicated', app: app('/a', { app: { tasksRunning: 4, tasksHealthy: 4 } }), want: 'ok' },

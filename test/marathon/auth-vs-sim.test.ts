@@ -7,7 +7,7 @@ import { ManualClock, type Clock } from '../../src/platform/clock.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { basicAuth, staticTokenAuth, type AuthProvider } from '../../src/http/auth.js';
 
-/** The client's auth paths against the simulator's (shared/marathon-api.md §2), over real HTTP. */
+/** The client's auth paths against the simulator's (docs/marathon-api.md §2), over real HTTP. */
 
 const aTuesdayMorning = Date.parse('2024-03-05T09:00:00.000Z');
 const account = generateKeyPairSync('rsa', { modulusLength: 2048 });

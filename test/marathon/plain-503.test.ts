@@ -6,7 +6,7 @@ import { leaderHandler, noLeader, UUID1 } from './fake-marathon.js';
 
 /**
  * A plain 503 (the --http_max_concurrent_requests limiter, a restart, a proxy) is not a leader
- * election: only the "Could not determine the current leader" page is (shared/marathon-api.md §3).
+ * election: only the "Could not determine the current leader" page is (docs/marathon-api.md §3).
  * The operator must read what really happened, not "chaos is paused until a leader is elected".
  */
 const JETTY_503 =

@@ -7,7 +7,7 @@ import { appsOf, getJson, killRequest, scenarioWith } from './helpers.js';
 
 const t0 = Date.parse('2024-03-04T09:00:00.000Z');
 
-describe('sim: POST /v2/tasks/delete and per-app kills (marathon-api.md §5, §7)', () => {
+describe('sim: POST /v2/tasks/delete and per-app kills (docs/marathon-api.md §5, §7)', () => {
   let sim: RunningSim;
   let clock: ManualClock;
   let taskIds: string[];

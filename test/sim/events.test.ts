@@ -7,7 +7,7 @@ import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js
 
 const t0 = Date.parse('2024-03-04T09:00:00.000Z');
 
-describe('sim: GET /v2/events (marathon-api.md §10)', () => {
+describe('sim: GET /v2/events (docs/marathon-api.md §10)', () => {
   let sim: RunningSim;
   let clock: ManualClock;
   beforeEach(async () => {

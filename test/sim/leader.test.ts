@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js';
 
-describe('sim: HA Marathon leader behaviour (marathon-api.md §3)', () => {
+describe('sim: HA Marathon leader behaviour (docs/marathon-api.md §3)', () => {
   let sim: RunningSim;
   beforeEach(async () => {
     sim = await startSimulator({ scenario: scenarioWith((r) => (r.marathon = { instances: 3 })), noLeaderHoldMs: 60 });
