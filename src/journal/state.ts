@@ -1,3 +1,4 @@
+import type { KillAnswer, KillIntent } from '../domain/ports.js';
 import type { ChaosMemory, HaltState, QuarantineEntry } from '../domain/memory.js';
 import type { CycleRecord } from '../domain/record.js';
 import { streamJournal, type ReadOptions } from './journal.js';
@@ -27,34 +28,16 @@ export interface ResumeRecord {
  * Written and synced before a kill request leaves (write-ahead): if the process dies after this,
  * a restart still counts the kill. Enough to replay the decision: seed, instant, victims.
  */
-export interface KillIntentRecord {
-  type: 'kill-intent';
-  cycleId: string;
-  time: string;
-  scheduledAt: string;
-  seed: string;
-  cycleSeed: string;
-  strategy: string;
+export type KillIntentRecord = { type: 'kill-intent' } & Omit<KillIntent, 'victims'> & {
+  /** The victims as journaled: enough to say which app, task, host and rack each kill hit. */
   victims: { appId: string; taskId: string; host?: string; rack?: string }[];
-  taskIds: string[];
-}
+};
 
 /**
- * What became of an intent. `answered`: Marathon answered 200 (killedAppIds = apps with at least
- * one task Marathon knew); `uncertain`: the request may have reached Marathon (it counts);
- * `rejected`: Marathon said no (404/409/422, no leader) or the request never left; `withdrawn`:
- * the kill was called off after the intent was written. Only `answered` and `uncertain` are kills.
+ * What became of an intent (see KillAnswer). Only `answered` (for the apps in killedAppIds) and
+ * `uncertain` are kills; `rejected` and `withdrawn` give the apps back their earlier last kill.
  */
-export interface KillAnswerRecord {
-  type: 'kill-answer';
-  cycleId: string;
-  time: string;
-  outcome: 'answered' | 'rejected' | 'uncertain' | 'withdrawn';
-  killedAppIds?: string[];
-  matched?: string[];
-  unmatched?: string[];
-  error?: { code: string; message: string };
-}
+export type KillAnswerRecord = { type: 'kill-answer' } & KillAnswer;
 
 interface PendingIntent {
   at: number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { main, type CliContext } from '../../src/cli/main.js';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, tempDir } from '../helpers/cli.js';
+import { simEnv, tempDir } from '../helpers/cli.js';
 import { app, simWith } from '../e2e/scenarios.js';
 
 /** A CliContext as the entry point builds it, with the terminal flags chosen by the test. */
@@ -28,18 +28,7 @@ describe('the CLI on a terminal: progress while `once` waits, human-readable log
     await sim.close();
   });
 
-  const env = (extra: Record<string, string> = {}) =>
-    cleanEnv({
-      MONKEY_MARATHON_URLS: sim.marathonUrl,
-      MONKEY_MESOS_URL: sim.mesosUrl,
-      MONKEY_JOURNAL: join(dir, 'journal.jsonl'),
-      MONKEY_OFFICE_HOURS: 'always',
-      MONKEY_MIN_TASK_AGE: '0',
-      MONKEY_DRY_RUN: 'false',
-      MONKEY_RECOVERY_POLL_MS: '100',
-      MONKEY_SEED: 'terminal',
-      ...extra,
-    });
+  const env = (extra: Record<string, string> = {}) => simEnv(sim, join(dir, 'journal.jsonl'), { MONKEY_DRY_RUN: 'false', MONKEY_SEED: 'terminal', ...extra });
 
   it('`once` prints a progress line per recovery poll on a terminal, ending with the recovery', async () => {
     const { ctx, out, err } = context(env(), true);

@@ -4,7 +4,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { CLI, cleanEnv, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { CLI, cleanEnv, runCli, simEnv, tempDir, type CliResult } from '../helpers/cli.js';
 import { app, simWith } from './scenarios.js';
 
 /**
@@ -71,16 +71,7 @@ describe('marathon-monkey when its output or input is impossible (the real binar
     blocker = undefined;
   });
 
-  function marathonEnv(): NodeJS.ProcessEnv {
-    return cleanEnv({
-      MONKEY_MARATHON_URLS: sim!.marathonUrl,
-      MONKEY_MESOS_URL: sim!.mesosUrl,
-      MONKEY_JOURNAL: join(dir, 'journal.jsonl'),
-      MONKEY_OFFICE_HOURS: 'always',
-      MONKEY_MIN_TASK_AGE: '0',
-      MONKEY_SEED: 'robust',
-    });
-  }
+  const marathonEnv = (): NodeJS.ProcessEnv => simEnv(sim!, join(dir, 'journal.jsonl'), { MONKEY_SEED: 'robust' });
 
   describe('a pipeline reader that quits (EPIPE) ends the command quietly with its own status', () => {
     for (const args of [['validate'], ['help', 'config'], ['help'], ['version']]) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, journalRecords, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { cleanEnv, daemonEnv, journalRecords, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -32,23 +32,7 @@ describe('the daemon as a real process: signals and the demo', function () {
     sim = undefined;
   });
 
-  function runEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return cleanEnv({
-      MONKEY_MARATHON_URLS: sim!.marathonUrl,
-      MONKEY_MESOS_URL: sim!.mesosUrl,
-      MONKEY_JOURNAL: join(dir, 'journal.jsonl'),
-      MONKEY_PORT: '0',
-      MONKEY_HOST: '127.0.0.1',
-      MONKEY_CRON: '* * * * * *',
-      MONKEY_OFFICE_HOURS: 'always',
-      MONKEY_JITTER: '0',
-      MONKEY_MIN_TASK_AGE: '0',
-      MONKEY_DRY_RUN: 'false',
-      MONKEY_RECOVERY_POLL_MS: '100',
-      MONKEY_SEED: 'signals',
-      ...extra,
-    });
-  }
+  const runEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => daemonEnv(sim!, join(dir, 'journal.jsonl'), { MONKEY_SEED: 'signals', ...extra });
 
   it('SIGTERM during a recovery watch: no new kill, the watch finishes, the journal is written, exit 0', async () => {
     sim = await simWith([app('/slow/api', { instances: 2, weakness: { kind: 'slow-recovery', extraMs: 1500 } })]);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSy
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, runCli, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { daemonEnv, runCli, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -37,24 +37,8 @@ describe('journal safety with real processes (kill -9, two writers, a full disk,
     sim = undefined;
   });
 
-  function env(journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return cleanEnv({
-      MONKEY_MARATHON_URLS: sim!.marathonUrl,
-      MONKEY_MESOS_URL: sim!.mesosUrl,
-      MONKEY_JOURNAL: journal,
-      MONKEY_PORT: '0',
-      MONKEY_HOST: '127.0.0.1',
-      MONKEY_CRON: '* * * * * *',
-      MONKEY_OFFICE_HOURS: 'always',
-      MONKEY_JITTER: '0',
-      MONKEY_MIN_TASK_AGE: '0',
-      MONKEY_DRY_RUN: 'false',
-      MONKEY_RECOVERY_POLL_MS: '100',
-      MONKEY_MIN_KILL_INTERVAL: '60',
-      MONKEY_SEED: 'kill-9',
-      ...extra,
-    });
-  }
+  const env = (journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+    daemonEnv(sim!, journal, { MONKEY_MIN_KILL_INTERVAL: '60', MONKEY_SEED: 'kill-9', ...extra });
 
   it('kill -9 at random moments, 24 times: every kill request Marathon got was journaled as an intent first, and no app is killed twice within the 60-minute interval', async () => {
     sim = await simWith(Array.from({ length: 60 }, (_, i) => app(`/k9/app-${String(i).padStart(2, '0')}`)));

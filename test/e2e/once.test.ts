@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { cleanEnv, journalRecords, runCli, tempDir } from '../helpers/cli.js';
+import { cleanEnv, journalRecords, runCli, simEnv, tempDir } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -20,19 +20,8 @@ describe('marathon-monkey once (the real binary against the simulated cluster)',
     dir = tempDir();
   });
 
-  function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return cleanEnv({
-      MONKEY_MARATHON_URLS: sim!.marathonUrl,
-      MONKEY_MESOS_URL: sim!.mesosUrl,
-      MONKEY_JOURNAL: join(dir, 'journal.jsonl'),
-      MONKEY_OFFICE_HOURS: 'always',
-      MONKEY_MIN_TASK_AGE: '0',
-      MONKEY_RECOVERY_POLL_MS: '100',
-      MONKEY_RECOVERY_TIMEOUT: '5',
-      MONKEY_SEED: 'pipeline',
-      ...extra,
-    });
-  }
+  const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+    simEnv(sim!, join(dir, 'journal.jsonl'), { MONKEY_RECOVERY_TIMEOUT: '5', MONKEY_SEED: 'pipeline', ...extra });
 
   it('kills one task, sees the app recover, journals it and exits 0', async () => {
     sim = await simWith([app('/shop/cart')]);

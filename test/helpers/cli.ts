@@ -24,6 +24,37 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
+/** Where the simulator a test started answers. */
+export interface SimUrls {
+  marathonUrl: string;
+  mesosUrl: string;
+}
+
+/** A one-shot command (once, plan, explain) against the simulator: always office hours, no minimum task age. */
+export function simEnv(sim: SimUrls, journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return cleanEnv({
+    MONKEY_MARATHON_URLS: sim.marathonUrl,
+    MONKEY_MESOS_URL: sim.mesosUrl,
+    MONKEY_JOURNAL: journal,
+    MONKEY_OFFICE_HOURS: 'always',
+    MONKEY_MIN_TASK_AGE: '0',
+    MONKEY_RECOVERY_POLL_MS: '100',
+    ...extra,
+  });
+}
+
+/** The daemon against the simulator: a slot every second, real kills, a free port on 127.0.0.1. */
+export function daemonEnv(sim: SimUrls, journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return simEnv(sim, journal, {
+    MONKEY_PORT: '0',
+    MONKEY_HOST: '127.0.0.1',
+    MONKEY_CRON: '* * * * * *',
+    MONKEY_JITTER: '0',
+    MONKEY_DRY_RUN: 'false',
+    ...extra,
+  });
+}
+
 export function tempDir(prefix = 'monkey-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

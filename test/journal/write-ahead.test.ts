@@ -32,6 +32,14 @@ function answer(cycleId: string, at: number, outcome: 'answered' | 'rejected' | 
 }
 
 describe('journal: write-ahead kill records', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'monkey-wa-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('an intent alone counts as a kill (the process died before the answer)', () => {
     const state = journalState([intent('c1', T0, [['/a', 'a.1']])]);
     assert.equal(state.lastKillAt.get('/a'), T0);
@@ -72,14 +80,6 @@ describe('journal: write-ahead kill records', () => {
   });
 
   describe('records validated on read', () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'monkey-wa-'));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
-
     it('a record that would crash the fold (victims:[null]) is skipped with a warning naming its line', async () => {
       const path = join(dir, 'j.jsonl');
       const lines = [
@@ -106,13 +106,14 @@ describe('journal: write-ahead kill records', () => {
   });
 
   describe('JournalLedger', () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'monkey-ledger-'));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
+    /** The journal as the daemon opens it: read into the state, then the ledger over both. */
+    async function openLedger(minKillIntervalMs: number) {
+      const path = join(dir, 'j.jsonl');
+      const journal = new Journal(path);
+      const state = await loadJournalState(path);
+      await journal.markRead();
+      return { path, journal, state, ledger: new JournalLedger(journal, state, { minKillIntervalMs }) };
+    }
 
     const killIntent = (cycleId: string, at: number, appId = '/a'): KillIntent => ({
       cycleId,
@@ -126,11 +127,7 @@ describe('journal: write-ahead kill records', () => {
     });
 
     it('the intent is on disk (synced) when recordIntent resolves, and folded into the shared state', async () => {
-      const path = join(dir, 'j.jsonl');
-      const journal = new Journal(path);
-      const state = await loadJournalState(path);
-      await journal.markRead();
-      const ledger = new JournalLedger(journal, state, { minKillIntervalMs: 60_000 });
+      const { path, state, ledger } = await openLedger(60_000);
       await ledger.recordIntent(killIntent('c1', T0));
       const onDisk = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; taskIds: string[] });
       assert.deepEqual(onDisk.map((r) => r.type), ['kill-intent']);
@@ -139,11 +136,7 @@ describe('journal: write-ahead kill records', () => {
     });
 
     it('re-reads the journal when another writer appended to it, and vetoes a kill that writer already made', async () => {
-      const path = join(dir, 'j.jsonl');
-      const journal = new Journal(path);
-      const state = await loadJournalState(path);
-      await journal.markRead();
-      const ledger = new JournalLedger(journal, state, { minKillIntervalMs: 3_600_000 });
+      const { path, journal, state, ledger } = await openLedger(3_600_000);
       // Somebody else (no lock, an older version) killed /a a minute ago.
       await appendFile(path, `${JSON.stringify(intent('other', T0 - 60_000, [['/a', 'a.9']]))}\n`);
       const { logger, lines } = captureLogger();
@@ -156,25 +149,13 @@ describe('journal: write-ahead kill records', () => {
     });
 
     it('vetoes while the journal says paused or halted', async () => {
-      const path = join(dir, 'j.jsonl');
-      await writeFile(path, `${JSON.stringify({ type: 'pause', time: iso(T0 - 1000), reason: 'maintenance' })}\n`);
-      const journal = new Journal(path);
-      const state = await loadJournalState(path);
-      await journal.markRead();
-      const ledger = new JournalLedger(journal, state, { minKillIntervalMs: 0 });
+      await writeFile(join(dir, 'j.jsonl'), `${JSON.stringify({ type: 'pause', time: iso(T0 - 1000), reason: 'maintenance' })}\n`);
+      const { ledger } = await openLedger(0);
       await assert.rejects(ledger.recordIntent(killIntent('c1', T0)), /paused since .*maintenance/);
     });
   });
 
   describe('JournalLock', () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'monkey-lock-'));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
-
     it('a second taker is refused with the holder’s pid; released, it can be taken again', () => {
       const path = join(dir, 'j.jsonl');
       const first = JournalLock.acquire(path, 'run');
