@@ -3,17 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
+import { problemsOf } from '../helpers/config.js';
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig({ env });
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    return [...err.problems];
-  }
-  assert.fail('expected the configuration to be rejected');
-}
 
 describe('configuration', () => {
   it('is safe by default: dry-run, opt-in, one kill per cycle, office hours', () => {

@@ -13,18 +13,23 @@ import { captureLogger } from '../chaos/fixtures.js';
 const T0 = Date.parse('2024-03-05T10:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function intent(cycleId: string, at: number, victims: [appId: string, taskId: string][]) {
+/** The intent the cycle hands the ledger. */
+function killIntent(cycleId: string, at: number, victims: [appId: string, taskId: string][]): KillIntent {
   return {
-    type: 'kill-intent' as const,
     cycleId,
     time: iso(at),
     scheduledAt: iso(at),
     seed: 's',
     cycleSeed: 's',
     strategy: 'task',
-    victims: victims.map(([appId, taskId]) => ({ appId, taskId, host: 'h' })),
+    victims: victims.map(([appId, taskId]) => ({ appId, taskId, host: 'h', agentId: 'ag', rack: null, zone: null })),
     taskIds: victims.map(([, t]) => t),
   };
+}
+
+/** The same intent as a journal record. */
+function intent(cycleId: string, at: number, victims: [appId: string, taskId: string][]) {
+  return { type: 'kill-intent' as const, ...killIntent(cycleId, at, victims) };
 }
 
 function answer(cycleId: string, at: number, outcome: 'answered' | 'rejected' | 'uncertain' | 'withdrawn', killedAppIds?: string[]) {
@@ -115,20 +120,11 @@ describe('journal: write-ahead kill records', () => {
       return { path, journal, state, ledger: new JournalLedger(journal, state, { minKillIntervalMs }) };
     }
 
-    const killIntent = (cycleId: string, at: number, appId = '/a'): KillIntent => ({
-      cycleId,
-      time: iso(at),
-      scheduledAt: iso(at),
-      seed: 's',
-      cycleSeed: 's',
-      strategy: 'task',
-      victims: [{ appId, taskId: `${appId}.1`, host: 'h', agentId: 'ag', rack: null, zone: null }],
-      taskIds: [`${appId}.1`],
-    });
+    const oneKill = (cycleId: string, at: number, appId = '/a'): KillIntent => killIntent(cycleId, at, [[appId, `${appId}.1`]]);
 
     it('the intent is on disk (synced) when recordIntent resolves, and folded into the shared state', async () => {
       const { path, state, ledger } = await openLedger(60_000);
-      await ledger.recordIntent(killIntent('c1', T0));
+      await ledger.recordIntent(oneKill('c1', T0));
       const onDisk = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; taskIds: string[] });
       assert.deepEqual(onDisk.map((r) => r.type), ['kill-intent']);
       assert.deepEqual(onDisk[0]?.taskIds, ['/a.1']);
@@ -141,17 +137,17 @@ describe('journal: write-ahead kill records', () => {
       await appendFile(path, `${JSON.stringify(intent('other', T0 - 60_000, [['/a', 'a.9']]))}\n`);
       const { logger, lines } = captureLogger();
       const vetoing = new JournalLedger(journal, state, { minKillIntervalMs: 3_600_000, logger });
-      await assert.rejects(vetoing.recordIntent(killIntent('c1', T0)), (e: Error & { code?: string }) => e.code === 'E_KILL_VETOED' && /\/a was killed at/.test(e.message));
+      await assert.rejects(vetoing.recordIntent(oneKill('c1', T0)), (e: Error & { code?: string }) => e.code === 'E_KILL_VETOED' && /\/a was killed at/.test(e.message));
       assert.ok(lines.some((l) => /changed behind our back/.test(String(l.msg))));
       assert.equal((await readFile(path, 'utf8')).trim().split('\n').length, 1, 'no intent was written');
       // Another app is fine.
-      await ledger.recordIntent(killIntent('c2', T0, '/b'));
+      await ledger.recordIntent(oneKill('c2', T0, '/b'));
     });
 
     it('vetoes while the journal says paused or halted', async () => {
       await writeFile(join(dir, 'j.jsonl'), `${JSON.stringify({ type: 'pause', time: iso(T0 - 1000), reason: 'maintenance' })}\n`);
       const { ledger } = await openLedger(0);
-      await assert.rejects(ledger.recordIntent(killIntent('c1', T0)), /paused since .*maintenance/);
+      await assert.rejects(ledger.recordIntent(oneKill('c1', T0)), /paused since .*maintenance/);
     });
   });
 
