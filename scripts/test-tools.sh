@@ -5,10 +5,12 @@
 # says what is missing, and the tests that need it skip with the same message.
 #
 #   promtool  (Debian package prometheus): `promtool check metrics` on the daemon's /metrics
+#   chromium  (Debian package chromium): the status page (GET /) opened in a real headless browser
 set -euo pipefail
 
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
