@@ -8,7 +8,7 @@
 //   cycle      the measured process: the real MarathonClient + runCycle, planning cycles
 //              (gc() before each, as the idle time between cycles would), then one real kill cycle.
 // Parses and cycles take turns, one at a time (floor, cycle, cycle, floor, …), so that both see
-// the same machine: on a shared VM the speed drifts by tens of percent within a minute, and a
+// the same conditions: on a shared host the speed can drift by tens of percent within a minute, and a
 // ratio of figures taken minutes apart measured the drift more than the code.
 // This (parent) process only coordinates and reads the simulator's request log.
 // Figures:
