@@ -65,4 +65,34 @@ export interface Clients {
   marathon: MarathonPort;
   /** Agents for the rack strategy; resolved lazily from Marathon's /v2/info when no Mesos URL is configured. */
   agents: AgentsReader;
+  /** Marathon's event stream, for recovery watches (absent: recovery is polled; recovery.events=false). */
+  events?: EventsSource | undefined;
+}
+
+/** An event about one followed app, as a hint that its state changed (confirm by reading the app). */
+export interface AppEvent {
+  kind: 'event';
+  appId: string;
+  /** Marathon's eventType, e.g. status_update_event. */
+  type: string;
+  /** When it was received (the follower's Clock, epoch ms): Marathon's own timestamps come from another clock. */
+  at: number;
+  /** Task status or instance condition (status_update_event, instance_changed_event), when the event has one. */
+  state?: string;
+  /** Health flag (health_status_changed_event alive, instance_health_changed_event healthy), when the event has one. */
+  healthy?: boolean | null;
+}
+
+/** The stream's state: `up` once it delivered its first event, `down` when it failed or ended (it reconnects by itself). */
+export type StreamState = { kind: 'up'; at: number } | { kind: 'down'; at: number; reason: string };
+
+export type EventsItem = AppEvent | StreamState;
+
+/**
+ * Marathon's event stream (GET /v2/events). `follow` opens one stream for the given apps and keeps
+ * it open, reconnecting with backoff, until `signal` aborts; then the iteration ends. It never
+ * throws: a stream that cannot be opened or breaks is a `down` item, and the reader polls meanwhile.
+ */
+export interface EventsSource {
+  follow(appIds: readonly string[], signal: AbortSignal): AsyncIterable<EventsItem>;
 }

@@ -60,7 +60,15 @@ export interface AfterKill {
   killedStillListed?: string[];
   /** Why the last successful read did not count as recovered. */
   lastProblem?: string;
+  /**
+   * What timed the reads: `events` (each read followed an event about the app on Marathon's event
+   * stream), `polling` (every recoveryPollMs: no stream, or it was refused), `events+polling` (the
+   * stream was down for part of the watch). Absent in records written before it existed.
+   */
+  recoveredVia?: RecoveredVia;
 }
+
+export type RecoveredVia = 'events' | 'polling' | 'events+polling';
 
 export interface Weakness {
   appId: string;
