@@ -47,7 +47,8 @@ function agentKey(task: MarathonTask): string {
   return task.slaveId ?? `host:${task.host}`;
 }
 
-function agentOf(task: MarathonTask, agents: AgentIndex): MesosAgent | undefined {
+/** The task's agent: by agent id, else by hostname. */
+export function agentOf(task: MarathonTask, agents: AgentIndex): MesosAgent | undefined {
   return (task.slaveId !== undefined ? agents.byId.get(task.slaveId) : undefined) ?? agents.byHost.get(task.host);
 }
 
