@@ -6,6 +6,7 @@
 //   http, schedule              transport and URLs; cron and office hours
 //   chaos, journal              the decisions (pure); the audit journal — on the domain only
 //   marathon, mesos, config, sim   adapters: on the domain and http, never on chaos
+//   report                      the journal as a report (pure): on the domain and the journal
 //   app                         wiring: config → clients and settings
 //   daemon                      the long-running process
 //   cli                         the commands: may use everything
@@ -24,9 +25,10 @@ export const LAYERS = {
   mesos: ['domain', 'http', 'platform'],
   config: ['http', 'platform'],
   sim: ['domain', 'platform'],
+  report: ['domain', 'platform', 'journal'],
   app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config'],
   daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app'],
-  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon'],
+  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report'],
 };
 
 /** Files at the top of src/ (errors.ts, log.ts) every folder but the domain may use. */
