@@ -7,6 +7,7 @@
 //   chaos, journal              the decisions (pure); the audit journal — on the domain only
 //   marathon, mesos, config, sim   adapters: on the domain and http, never on chaos
 //   report                      the journal as a report (pure): on the domain and the journal
+//   notify                      webhook and Slack notifications: on the domain and http
 //   app                         wiring: config → clients and settings
 //   daemon                      the long-running process
 //   cli                         the commands: may use everything
@@ -26,9 +27,10 @@ export const LAYERS = {
   config: ['http', 'platform'],
   sim: ['domain', 'platform'],
   report: ['domain', 'platform', 'journal'],
-  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config'],
-  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app'],
-  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report'],
+  notify: ['domain', 'platform', 'http'],
+  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify'],
+  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify'],
+  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'notify'],
 };
 
 /** Files at the top of src/ (errors.ts, log.ts) every folder but the domain may use. */
