@@ -8,6 +8,7 @@ export type Command =
   | { name: 'once'; json: boolean }
   | { name: 'plan'; json: boolean; at?: Date; seed?: string }
   | { name: 'explain'; appId: string; json: boolean }
+  | { name: 'risk'; json: boolean }
   | { name: 'validate' }
   | { name: 'resume'; reason?: string }
   | { name: 'sim'; port?: number; scenario?: string }
@@ -23,6 +24,9 @@ Usage:
   marathon-monkey plan [--at ISO] [--seed S] [--json]
                                              what a cycle at that instant would do (never kills)
   marathon-monkey explain APP_ID [--json]    why an app is or is not eligible, guard by guard
+  marathon-monkey risk [--json]              apps one host, rack or zone failure would empty or take below their
+                                             healthy floor; single-instance apps; apps without health checks:
+                                             exit 2 when a risk is found, 0 when none, 1 on errors
   marathon-monkey validate                   check the whole configuration and exit
   marathon-monkey resume [--reason TEXT]     clear a halt (after a weakness) recorded in the journal;
                                              a running daemon is resumed with POST /resume instead
@@ -34,7 +38,7 @@ Usage:
 Configuration comes from MONKEY_CONFIG (a JSON file) and MONKEY_* environment variables;
 \`marathon-monkey help config\` lists them all.`;
 
-const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'validate', 'resume', 'sim', 'help'];
+const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'risk', 'validate', 'resume', 'sim', 'help'];
 
 /** Parses argv (without node and script). Every mistake is a UsageError that names it and the fix. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -65,6 +69,10 @@ export function parseCommand(argv: readonly string[]): Command {
         cmd.seed = values.seed;
       }
       return cmd;
+    }
+    case 'risk': {
+      const { values } = strictParse(first, rest, { json: { type: 'boolean' } });
+      return { name: 'risk', json: values.json === true };
     }
     case 'explain': {
       const { values, positionals } = strictParse(first, rest, { json: { type: 'boolean' } }, true);

@@ -33,6 +33,8 @@ async function dispatch(command: Command, ctx: CliContext): Promise<number> {
       return EXIT.ok;
     case 'validate':
       return (await import('./validate.js')).validate(ctx);
+    case 'risk':
+      return (await import('./risk.js')).risk(command.json, ctx);
     case 'resume':
       return (await import('./resume.js')).resume(command.reason, ctx);
     case 'once':
