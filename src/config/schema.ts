@@ -117,6 +117,25 @@ export function hostProblem(value: string): string | undefined {
   return 'must be an IP address (0.0.0.0, 127.0.0.1, ::) or a hostname of letters, digits, hyphens and dots';
 }
 
+/**
+ * A URL that is itself a secret (a Slack webhook's path is its token): empty, or an http(s) URL.
+ * Unlike optional-url, no message ever repeats any part of the value.
+ */
+convict.addFormat({
+  name: 'secret-url',
+  validate(value: unknown) {
+    if (value === '') return;
+    let url: URL;
+    try {
+      if (typeof value !== 'string') throw new Error('not a string');
+      url = new URL(value);
+    } catch {
+      throw new Error('is not a URL; write it like https://hooks.slack.com/services/… (the value is secret and not shown)');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must start with http:// or https:// (the value is secret and not shown)');
+  },
+});
+
 convict.addFormat({
   name: 'host',
   validate(value: unknown) {
@@ -216,6 +235,26 @@ export const schema = {
   shutdown: {
     graceMs: { doc: 'On SIGTERM, how long an in-flight recovery watch may finish (keep below the taskKillGracePeriodSeconds Marathon gives the monkey).', format: 'int>=0', default: 20000, env: 'MONKEY_SHUTDOWN_GRACE_MS' },
   },
+  notify: {
+    webhook: {
+      doc: 'URL that receives a JSON POST per event: kill, recovery, weakness, halt, pause, resume (README "Notifications"). Empty: none.',
+      format: 'secret-url',
+      default: '',
+      env: 'MONKEY_NOTIFY_WEBHOOK',
+      sensitive: true,
+    },
+    slack: {
+      doc: 'Slack incoming-webhook URL (https://hooks.slack.com/services/…): one message per event. Empty: none.',
+      format: 'secret-url',
+      default: '',
+      env: 'MONKEY_NOTIFY_SLACK',
+      sensitive: true,
+    },
+    dryRun: { doc: 'Also notify dry-run cycles, as dry-run-kill events (the tasks that would have been killed). Off: dry runs notify nothing.', format: 'strict-boolean', default: false, env: 'MONKEY_NOTIFY_DRY_RUN' },
+    timeoutMs: { doc: 'Timeout of one notification request, in milliseconds.', format: 'int>=1', default: 5000, env: 'MONKEY_NOTIFY_TIMEOUT_MS' },
+    retries: { doc: 'Retries of a notification that failed (no answer, 5xx, 408, 429), with backoff from 1 s doubling to 30 s.', format: 'int>=0', default: 3, env: 'MONKEY_NOTIFY_RETRIES' },
+    queueSize: { doc: 'Notifications waiting per receiver; when full, the oldest is dropped (and counted).', format: 'int>=1', default: 100, env: 'MONKEY_NOTIFY_QUEUE_SIZE' },
+  },
   log: {
     level: { doc: 'Log level.', format: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', env: 'MONKEY_LOG_LEVEL' },
     format: { doc: 'Log lines: json (one JSON object a line), pretty (human-readable), or auto: pretty only when the output is a terminal.', format: oneOf('auto', 'json', 'pretty'), default: 'auto', env: 'MONKEY_LOG_FORMAT' },
@@ -234,7 +273,7 @@ type FormatValue<F> = F extends 'strict-boolean'
     ? number
     : F extends 'url-list' | 'string-list'
       ? readonly string[]
-      : F extends 'optional-url' | 'host' | StringConstructor
+      : F extends 'optional-url' | 'secret-url' | 'host' | StringConstructor
         ? string
         : F extends (infer L)[]
           ? L
