@@ -12,8 +12,11 @@ export type Command =
   | { name: 'validate' }
   | { name: 'resume'; reason?: string }
   | { name: 'sim'; port?: number; scenario?: string }
+  | { name: 'report'; format: ReportFormat; since?: Date; out?: string }
   | { name: 'help'; topic?: string }
   | { name: 'version' };
+
+export type ReportFormat = 'html' | 'md' | 'json';
 
 export const USAGE = `marathon-monkey — chaos engineering for Marathon
 
@@ -30,6 +33,9 @@ Usage:
   marathon-monkey validate                   check the whole configuration and exit
   marathon-monkey resume [--reason TEXT]     clear a halt (after a weakness) recorded in the journal;
                                              a running daemon is resumed with POST /resume instead
+  marathon-monkey report [--since DATE] [--format html|md|json] [--out FILE]
+                                             kills, time to recover, weaknesses and skips from the
+                                             journal; the format follows --out's extension, else md
   marathon-monkey sim [--port N] [--scenario FILE]
                                              serve a simulated Marathon + Mesos master on 127.0.0.1
   marathon-monkey help [config]              this text, or every configuration key
@@ -38,7 +44,7 @@ Usage:
 Configuration comes from MONKEY_CONFIG (a JSON file) and MONKEY_* environment variables;
 \`marathon-monkey help config\` lists them all.`;
 
-const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'risk', 'validate', 'resume', 'sim', 'help'];
+const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'risk', 'validate', 'resume', 'report', 'sim', 'help'];
 
 /** Parses argv (without node and script). Every mistake is a UsageError that names it and the fix. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -86,6 +92,8 @@ export function parseCommand(argv: readonly string[]): Command {
       const { values } = strictParse(first, rest, { reason: { type: 'string' } });
       return typeof values.reason === 'string' ? { name: 'resume', reason: values.reason } : { name: 'resume' };
     }
+    case 'report':
+      return parseReport(rest);
     case 'sim': {
       const { values } = strictParse(first, rest, { port: { type: 'string' }, scenario: { type: 'string' } });
       const cmd: Command = { name: 'sim' };
@@ -100,6 +108,50 @@ export function parseCommand(argv: readonly string[]): Command {
     default:
       return { name: 'help' };
   }
+}
+
+const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'json'];
+
+/**
+ * `--format` wins; otherwise the extension of `--out` (.html/.htm, .md, .json) decides; otherwise
+ * Markdown (to stdout, or to the file). A report is never guessed into HTML on a terminal.
+ */
+function parseReport(args: string[]): Command {
+  const { values } = strictParse('report', args, { since: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } });
+  let format: ReportFormat | undefined;
+  if (typeof values.format === 'string') {
+    if (!REPORT_FORMATS.includes(values.format as ReportFormat)) {
+      throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${values.format}"`, 'e.g. `marathon-monkey report --format html --out report.html`');
+    }
+    format = values.format as ReportFormat;
+  }
+  if (values.out === '') throw new UsageError('--out needs a file name, e.g. --out chaos-report.html');
+  if (typeof values.out === 'string') format ??= formatOfFile(values.out);
+  const cmd: Command = { name: 'report', format: format ?? 'md' };
+  if (typeof values.since === 'string') cmd.since = parseSince(values.since);
+  if (typeof values.out === 'string') cmd.out = values.out;
+  return cmd;
+}
+
+function formatOfFile(file: string): ReportFormat | undefined {
+  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase();
+  if (ext === 'html' || ext === 'htm') return 'html';
+  if (ext === 'json') return 'json';
+  if (ext === 'md' || ext === 'markdown') return 'md';
+  return undefined;
+}
+
+/** A UTC day (2026-11-01, from its midnight) or an ISO-8601 instant with a time zone. */
+function parseSince(value: string): Date {
+  const form = 'a UTC day (2026-11-01) or an ISO-8601 instant with a time zone (2026-11-01T09:00:00Z)';
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value);
+  if (!day && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    throw new UsageError(`--since must be ${form}, got "${value}"`);
+  }
+  const date = new Date(day ? `${value}T00:00:00Z` : value);
+  // Date accepts 2026-02-31 as March 3rd: a day that does not exist is a typo, not a date.
+  if (Number.isNaN(date.getTime()) || (day && date.toISOString().slice(0, 10) !== value)) throw new UsageError(`--since "${value}" is not a real date; it must be ${form}`);
+  return date;
 }
 
 type Options = Record<string, { type: 'boolean' | 'string' }>;

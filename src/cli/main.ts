@@ -37,6 +37,8 @@ async function dispatch(command: Command, ctx: CliContext): Promise<number> {
       return (await import('./risk.js')).risk(command.json, ctx);
     case 'resume':
       return (await import('./resume.js')).resume(command.reason, ctx);
+    case 'report':
+      return (await import('./report.js')).report(command, ctx);
     case 'once':
       return (await import('./cycle-commands.js')).once(command.json, ctx);
     case 'plan':

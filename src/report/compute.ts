@@ -10,6 +10,7 @@
  * Days are UTC calendar days (the journal's instants are UTC ISO strings).
  */
 import type { CycleRecord, Victim } from '../domain/record.js';
+import type { RiskReport } from '../domain/risk.js';
 import type { JournalRecord } from '../journal/journal.js';
 import type { KillAnswerRecord, KillIntentRecord, ResumeRecord } from '../journal/state.js';
 
@@ -106,8 +107,11 @@ export interface Report {
   /** Every killed task, oldest first. */
   timeline: TimelineRow[];
   /** Placement risk now, when a Marathon is configured (filled in by the command, not from the journal). */
-  placementRisk?: unknown;
+  placementRisk?: PlacementRiskSection;
 }
+
+/** The cluster's placement risk when the report was made, or why it could not be assessed. */
+export type PlacementRiskSection = { assessedAt: string; risk: RiskReport } | { assessedAt: string; unavailable: string };
 
 /** The reason every app that never opted in carries each cycle: noise in a per-day chart. */
 const NOT_OPTED_IN = 'not-opted-in';

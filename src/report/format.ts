@@ -1,5 +1,5 @@
 /** Words and numbers both renderers print the same way. */
-import type { KillOutcome, Report, WeaknessRow } from './compute.js';
+import type { KillOutcome, PlacementRiskSection, Report, WeaknessRow } from './compute.js';
 
 /** A duration as people read it: 850 ms, 4.2 s, 3 min 5 s. */
 export function formatMs(ms: number | null): string {
@@ -60,4 +60,42 @@ export function reasonColumns(days: Report['skipReasonsPerDay']): string[] {
   const totals = new Map<string, number>();
   for (const d of days) for (const [k, n] of Object.entries(d.counts)) totals.set(k, (totals.get(k) ?? 0) + n);
   return [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+}
+
+/** One table of the placement-risk section. */
+export interface RiskTable {
+  title: string;
+  headers: string[];
+  rows: string[][];
+}
+
+/** The placement-risk section as notes, tables and a verdict (the same words as `marathon-monkey risk`). */
+export function riskTables(section: PlacementRiskSection): { notes: string[]; tables: RiskTable[]; verdict: string } {
+  if ('unavailable' in section) return { notes: [], tables: [], verdict: `not assessed: ${section.unavailable}` };
+  const r = section.risk;
+  const notes: string[] = [];
+  const p = r.placement;
+  if (!p.agentsKnown) notes.push(`${p.agentsNote ?? 'Mesos agents unknown'}; hosts from the tasks, racks and zones from the tasks' zones only`);
+  if (p.withoutRack > 0 || p.withoutZone > 0) notes.push(`${p.withoutRack} of ${r.tasks} tasks have no known rack, ${p.withoutZone} no known zone: left out of those assessments`);
+  const tables: RiskTable[] = [];
+  for (const [kind, losses] of [['host', r.host], ['rack', r.rack], ['zone', r.zone]] as const) {
+    if (losses.length === 0) continue;
+    tables.push({
+      title: `If one ${kind} fails`,
+      headers: ['App', 'Chaos target', kind[0]!.toUpperCase() + kind.slice(1), 'Lost', 'Healthy left / floor', 'Risk'],
+      rows: losses.map((l) => [
+        l.appId,
+        l.chaosTarget ? 'yes' : 'no',
+        l.domainsAtRisk > 1 ? `${l.domain} (+${l.domainsAtRisk - 1} more)` : l.domain,
+        `${l.lost} of ${l.total}`,
+        `${l.healthyLeft} / ${l.floor ?? 'bad label'}`,
+        l.severity === 'all' ? 'all instances lost' : 'below the healthy floor',
+      ]),
+    });
+  }
+  for (const [title, list] of [['Single instance', r.singleInstance], ['No health checks', r.noHealthChecks]] as const) {
+    if (list.length > 0) tables.push({ title, headers: ['App', 'Chaos target', 'Instances'], rows: list.map((f) => [f.appId, f.chaosTarget ? 'yes' : 'no', String(f.instances)]) });
+  }
+  const verdict = r.risky ? `at risk (${r.apps} apps, ${r.tasks} tasks assessed)` : `no placement risk: ${r.apps} apps, ${r.tasks} tasks survive the loss of any one host, rack or zone above their healthy floor`;
+  return { notes, tables, verdict };
 }

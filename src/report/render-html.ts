@@ -3,8 +3,8 @@
  * so it can be attached to a post-mortem and opened anywhere, offline, years later. Everything
  * from the journal is escaped (app ids, task ids, hosts and details are user data).
  */
-import type { Report } from './compute.js';
-import { fixWords, formatMs, formatTime, OUTCOME_WORDS, reasonColumns, summaryRows } from './format.js';
+import type { PlacementRiskSection, Report } from './compute.js';
+import { fixWords, formatMs, formatTime, OUTCOME_WORDS, reasonColumns, riskTables, summaryRows } from './format.js';
 import { barChart, escapeXml as esc, scatterChart, stackedBarChart } from './svg.js';
 
 const CSS = `
@@ -29,36 +29,15 @@ function table(headers: readonly string[], rows: readonly (readonly (string | { 
 
 const num = (n: number | string): { html: string; num: true } => ({ html: esc(String(n)), num: true });
 
-/** Placement risk as given by the command (already computed elsewhere); rendered generically. */
-function riskSection(risk: unknown): string {
-  if (risk === undefined || risk === null) return '';
-  return `<section id="risk"><h2>Placement risk (now)</h2>${riskBody(risk)}</section>`;
-}
-
-function riskBody(risk: unknown): string {
-  if (typeof risk === 'string') return `<p>${esc(risk)}</p>`;
-  if (Array.isArray(risk)) {
-    const objects = risk.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x));
-    if (objects.length === 0) return `<p class="note">nothing at risk</p>`;
-    const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
-    return table(keys, objects.map((o) => keys.map((k) => scalar(o[k]))));
-  }
-  if (typeof risk === 'object' && risk !== null) {
-    const entries = Object.entries(risk as Record<string, unknown>);
-    const scalars = entries.filter(([, v]) => typeof v !== 'object' || v === null);
-    const nested = entries.filter(([, v]) => typeof v === 'object' && v !== null);
-    return (
-      (scalars.length > 0 ? table(['', 'Value'], scalars.map(([k, v]) => [k, scalar(v)])) : '') +
-      nested.map(([k, v]) => `<h3>${esc(k)}</h3>${riskBody(v)}`).join('')
-    );
-  }
-  return `<p>${esc(String(risk))}</p>`;
-}
-
-function scalar(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+function riskSection(section: PlacementRiskSection | undefined): string {
+  if (section === undefined) return '';
+  const { notes, tables, verdict } = riskTables(section);
+  return (
+    `<section id="risk"><h2>Placement risk (now)</h2><p class="meta">Assessed ${esc(formatTime(section.assessedAt))} from the live cluster, not from the journal.</p>` +
+    notes.map((n) => `<p class="note">${esc(n)}</p>`).join('') +
+    tables.map((t) => `<h3>${esc(t.title)}</h3>${table(t.headers, t.rows)}`).join('') +
+    `<p><strong>${esc(verdict)}</strong></p></section>`
+  );
 }
 
 export function renderHtml(r: Report): string {

@@ -3,7 +3,7 @@
  * an issue or a wiki page. No charts (GitHub strips inline SVG): the HTML report has them.
  */
 import type { Report } from './compute.js';
-import { fixWords, formatMs, formatTime, OUTCOME_WORDS, reasonColumns, summaryRows } from './format.js';
+import { fixWords, formatMs, formatTime, OUTCOME_WORDS, reasonColumns, riskTables, summaryRows } from './format.js';
 
 /**
  * One table cell. Pipes would end the cell, a newline the row; `<` and `&` would let an app id
@@ -81,8 +81,12 @@ export function renderMarkdown(r: Report): string {
     );
   }
   out.push('');
-  if (r.placementRisk !== undefined && r.placementRisk !== null) {
-    out.push('## Placement risk (now)', '', '```json', JSON.stringify(r.placementRisk, null, 2).replace(/```/g, '`\u200b``'), '```', '');
+  if (r.placementRisk !== undefined) {
+    const { notes, tables, verdict } = riskTables(r.placementRisk);
+    out.push('## Placement risk (now)', '', `Assessed ${formatTime(r.placementRisk.assessedAt)} from the live cluster, not from the journal.`, '');
+    for (const n of notes) out.push(`_${mdCell(n)}_`, '');
+    for (const t of tables) out.push(`### ${mdCell(t.title)}`, '', table(t.headers, t.rows), '');
+    out.push(`**${mdCell(verdict)}**`, '');
   }
   return `${out.join('\n')}\n`;
 }
