@@ -14,6 +14,7 @@ import type { Clock } from '../platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../schedule/settings.js';
 import { basicAuth, staticTokenAuth, type AuthProvider } from '../http/auth.js';
 import type { Clients } from '../domain/ports.js';
+import { Notifier, slackChannel, webhookChannel, type Channel } from '../notify/notifier.js';
 
 /**
  * Turns the validated configuration into the objects the commands and the daemon use. The one
@@ -159,4 +160,28 @@ export function safetySummary(config: MonkeyConfig, seed: string, schedule: Comp
     officeHours: schedule.description,
     selfAppId: c.selfAppId === '' ? null : c.selfAppId,
   };
+}
+
+/**
+ * The notifier for the configured receivers (notify.webhook, notify.slack); undefined when there
+ * is none, so a daemon without receivers carries no queue. The URLs stay inside the channels: the
+ * notifier logs their origin only.
+ */
+export function notifierFrom(config: MonkeyConfig, deps: { clock: Clock; logger: Logger; version: string; seed: string }): Notifier | undefined {
+  const n = config.notify;
+  const channels: Channel[] = [];
+  if (n.webhook !== '') channels.push(webhookChannel(n.webhook));
+  if (n.slack !== '') channels.push(slackChannel(n.slack));
+  if (channels.length === 0) return undefined;
+  return new Notifier({
+    channels,
+    clock: deps.clock,
+    logger: deps.logger,
+    version: deps.version,
+    seed: deps.seed,
+    includeDryRun: n.dryRun,
+    timeoutMs: n.timeoutMs,
+    retries: n.retries,
+    queueSize: n.queueSize,
+  });
 }

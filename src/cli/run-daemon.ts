@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/wiring.js';
+import { chaosSettingsFrom, clientsFrom, effectiveSeed, notifierFrom, safetySummary, scheduleFrom } from '../app/wiring.js';
 import type { CycleRecord } from '../domain/record.js';
 import type { LoadedConfig } from '../config/load.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -27,6 +27,7 @@ export async function runDaemon(
   const clients = clientsFrom(config, { clock, logger, onRequest: Daemon.requestRecorder(metrics) });
   // Only when the launcher exposed gc (node --expose-gc, as the image runs it); none otherwise.
   const heap = v8HeapAccess();
+  const notifier = notifierFrom(config, { clock, logger, version: packageVersion(), seed });
   const daemon = new Daemon({
     metrics,
     settings,
@@ -41,8 +42,9 @@ export async function runDaemon(
     shutdownGraceMs: config.shutdown.graceMs,
     ...(extras.onCycle ? { onCycle: extras.onCycle } : {}),
     ...(heap ? { heapKeeper: new HeapKeeper(heap) } : {}),
+    ...(notifier ? { notifier } : {}),
   });
-  logger.info({ safety: safetySummary(config, seed, schedule), seedGenerated: generated }, 'effective safety settings');
+  logger.info({ safety: safetySummary(config, seed, schedule), seedGenerated: generated, notify: notifier?.channels ?? [] }, 'effective safety settings');
   if (!config.chaos.dryRun) logger.warn({}, 'dry-run is OFF: kills are real');
   const { url } = await daemon.start();
   extras.onStarted?.(url);

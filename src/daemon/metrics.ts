@@ -79,6 +79,7 @@ export class MonkeyMetrics {
   private stopSampler: () => void = () => {};
   private readonly weaknesses: Counter<'app' | 'reason'>;
   private readonly marathonErrors: Counter<'endpoint' | 'code'>;
+  private readonly notifications: Counter<'channel' | 'outcome'>;
   private readonly marathonLatency: Histogram<'endpoint'>;
   private readonly pausedGauge: Gauge;
   private readonly haltedGauge: Gauge;
@@ -120,6 +121,12 @@ export class MonkeyMetrics {
       registers,
     });
     this.weaknesses = new Counter({ name: `${p}weaknesses_total`, help: 'Weaknesses found (an app that did not return to steady state), by app and reason.', labelNames: ['app', 'reason'], registers });
+    this.notifications = new Counter({
+      name: `${p}notifications_total`,
+      help: 'Notification events by channel (webhook, slack) and outcome: sent, failed (given up after retries), dropped (the queue was full).',
+      labelNames: ['channel', 'outcome'],
+      registers,
+    });
     this.marathonErrors = new Counter({ name: `${p}marathon_request_errors_total`, help: 'Failed Marathon/Mesos requests, by endpoint template and error code.', labelNames: ['endpoint', 'code'], registers });
     this.marathonLatency = new Histogram({
       name: `${p}marathon_request_duration_seconds`,
@@ -186,6 +193,11 @@ export class MonkeyMetrics {
     const failed = (sample.error !== undefined && sample.error !== false) || (sample.status !== undefined && sample.status >= 400);
     if (!failed) return;
     this.marathonErrors.inc({ endpoint, code: errorCode(sample.error, sample.status) });
+  }
+
+  /** One notification event's fate on one channel (src/notify). */
+  recordNotification(channel: string, outcome: 'sent' | 'failed' | 'dropped'): void {
+    this.notifications.inc({ channel: label(channel, 'unknown'), outcome });
   }
 
   setPaused(paused: boolean): void {
