@@ -16,6 +16,7 @@ import type { CompiledSchedule } from '../schedule/settings.js';
 import type { HeapKeeper } from './heap-keeper.js';
 import { startControlServer, type ControlEvent, type ControlServer } from './http-server.js';
 import { MonkeyMetrics } from './metrics.js';
+import type { Notifier } from '../notify/notifier.js';
 import { DaemonState } from './state.js';
 import type { Clients } from '../domain/ports.js';
 
@@ -56,6 +57,8 @@ export interface DaemonOptions {
   metrics?: MonkeyMetrics;
   /** Collects the heap between cycles when it has grown (see heap-keeper.ts); none in tests. */
   heapKeeper?: HeapKeeper;
+  /** Webhook and Slack notifications (notify.*); none when no receiver is configured. */
+  notifier?: Notifier;
 }
 
 /**
@@ -90,6 +93,7 @@ export class Daemon {
     this.metrics = o.metrics ?? new MonkeyMetrics({ version: o.version });
     this.journal = new Journal(o.journalPath);
     this.log = o.logger.child({ component: 'daemon' });
+    o.notifier?.observe((channel, outcome) => this.metrics.recordNotification(channel, outcome));
   }
 
   /** Feeds Marathon request samples to /metrics; pass it to the clients as onRequest. */
@@ -246,6 +250,8 @@ export class Daemon {
     }
     await waitForCycle;
     grace.abort();
+    // The last cycle's events get a short, bounded chance to go out; then they are dropped.
+    await this.o.notifier?.close();
     await this.journal.close();
     this.lock?.release();
     await this.server?.close();
@@ -382,12 +388,16 @@ export class Daemon {
     this.metrics.setPaused(this.state.paused !== undefined);
     this.metrics.setHalted(this.state.halted !== undefined);
     this.o.onCycle?.(record);
+    // Queued, not sent: a slow or dead receiver never delays the next cycle.
+    this.o.notifier?.cycleFinished(record);
     const collected = this.o.heapKeeper?.afterCycle();
     if (collected) this.log.debug({ heapUsedMb: { before: mb(collected.before), after: mb(collected.after) } }, DAEMON_LOG.heapCollected);
   }
 
   private async journalControl(e: ControlEvent): Promise<void> {
     if (!e.changed) return;
+    // In effect whether or not the journal takes it below: receivers hear of it either way.
+    this.o.notifier?.control(e);
     const record =
       e.type === 'pause'
         ? { type: 'pause' as const, time: e.at, reason: e.reason, by: e.by }
