@@ -33,6 +33,7 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   if (gated) return end(gated);
   const found = (story.found = await discover(deps, settings, story.startedAt, log));
   if ('ending' in found) return end(found.ending);
+  ctx.onListing?.(found.apps, found.agents ?? null);
   const lifted = (story.lifted = liftQuarantines(found.apps, memory.quarantined, found.listedAt, settings, log));
   const decision = (story.decision = await decide(deps, settings, ctx, found, withoutLifted(memory, lifted), log));
   if (decision.victims.length === 0) {

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
 import { runCycle } from '../chaos/cycle.js';
+import { assessRisk } from '../chaos/risk.js';
+import type { AgentIndex } from '../chaos/select.js';
+import type { MarathonApp } from '../domain/marathon.js';
 import { makeCycleId, skippedCycleRecord } from '../chaos/record.js';
 import { REASONS } from '../domain/reasons.js';
 import type { ChaosSettings } from '../chaos/settings.js';
@@ -37,6 +40,7 @@ export const DAEMON_LOG = {
   stopped: 'marathon-monkey stopped',
   scheduler: 'scheduler event',
   heapCollected: 'idle after the cycle: heap collected',
+  riskFailed: 'placement risk could not be assessed',
 } as const;
 
 export interface DaemonOptions {
@@ -358,9 +362,21 @@ export class Daemon {
         onKillPhase: () => {
           this.killPhase = true;
         },
+        onListing: (apps, agents) => this.assessRisk(apps, agents),
       },
     );
     await this.finishCycle(record);
+  }
+
+  /** Placement risk from the cycle's listing, kept for /status (O(tasks): ~20 ms on 50,000 tasks). */
+  private assessRisk(apps: readonly MarathonApp[], agents: AgentIndex | null): void {
+    try {
+      const agentsNote = agents === null ? `Mesos agents not listed by this cycle (strategy ${this.o.settings.strategy}; the rack strategy lists them)` : undefined;
+      this.state.setRisk(assessRisk(apps, agents, this.o.settings, { agentsNote }));
+    } catch (err) {
+      // A report for the operator: never a reason for the cycle to fail.
+      this.log.warn({ err }, DAEMON_LOG.riskFailed);
+    }
   }
 
   private async finishCycle(record: CycleRecord): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Clock } from '../platform/clock.js';
 import { isDryRun, killWasSent } from '../chaos/record.js';
 import type { CycleRecord } from '../domain/record.js';
+import type { RiskReport } from '../domain/risk.js';
 
 /**
  * The single place that holds what the operator side reports: live and ready (kept apart, the
@@ -87,7 +88,12 @@ export interface StateSnapshot {
   readonly counters: StateCounters;
   /** Newest first. */
   readonly lastCycles: readonly CycleSummary[];
+  /** Placement risk from the latest cycle's listing; null until a cycle has listed the apps. */
+  readonly risk: RiskSnapshot | null;
 }
+
+/** The latest placement-risk assessment, with when it was made. */
+export type RiskSnapshot = RiskReport & { readonly assessedAt: string };
 
 export interface DaemonStateOptions {
   clock: Clock;
@@ -112,6 +118,7 @@ export class DaemonState {
   private readonly historySize: number;
   private historyNext = 0;
   private historyCount = 0;
+  private riskReport: RiskSnapshot | null = null;
   private readonly counters: StateCounters = { cycles: 0, cyclesByOutcome: {}, kills: 0, dryRunKills: 0, weaknesses: 0 };
 
   constructor(options: DaemonStateOptions) {
@@ -279,6 +286,17 @@ export class DaemonState {
     return { ...this.counters, cyclesByOutcome: { ...this.counters.cyclesByOutcome } };
   }
 
+  // --- placement risk -----------------------------------------------------------------------
+
+  /** Keeps the latest assessment (each replaces the last), stamped with the time it was made. */
+  setRisk(report: RiskReport): void {
+    this.riskReport = { ...report, assessedAt: this.iso() };
+  }
+
+  getRisk(): RiskSnapshot | null {
+    return this.riskReport;
+  }
+
   // --- reporting ------------------------------------------------------------------------------
 
   uptimeSeconds(): number {
@@ -298,6 +316,7 @@ export class DaemonState {
       quarantined: Object.fromEntries(this.quarantine),
       counters: this.getCounters(),
       lastCycles: this.lastCycles(),
+      risk: this.riskReport,
     };
   }
 

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
+import type { MarathonApp } from '../../domain/marathon.js';
 import type { ChaosMemory } from '../../domain/memory.js';
 import type { AgentsReader, AppsReader, KillLedger, TaskKiller } from '../../domain/ports.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WatchOptions } from '../recovery.js';
+import type { AgentIndex } from '../select.js';
 
 /** What a cycle runs on (its ports, injected) and what the caller tells it about this run. */
 export interface CycleDeps {
@@ -34,4 +36,9 @@ export interface CycleContext {
   onWatchPoll?: WatchOptions['onPoll'];
   /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
   onKillPhase?: (() => void) | undefined;
+  /**
+   * Told after each successful listing, with the agents when the strategy listed them (null
+   * otherwise): the daemon assesses placement risk from the cycle's listing, no request of its own.
+   */
+  onListing?: ((apps: readonly MarathonApp[], agents: AgentIndex | null) => void) | undefined;
 }
