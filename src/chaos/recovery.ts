@@ -3,6 +3,7 @@ import type { MarathonApp } from '../domain/marathon.js';
 import type { Clock } from '../platform/clock.js';
 import type { AppsReader } from '../domain/ports.js';
 import type { AfterKill, HealthSnapshot } from '../domain/record.js';
+import type { RecoveryFeed } from './recovery-feed.js';
 import type { ChaosSettings } from './settings.js';
 import { healthSnapshot, judgeSteadyState, type Verdict } from './steady-state.js';
 
@@ -35,6 +36,8 @@ export interface WatchOptions {
   signal?: AbortSignal | undefined;
   /** Told after every read, for a progress line on a terminal. Must not throw. */
   onPoll?: ((poll: WatchPoll) => void) | undefined;
+  /** The watch's shared event stream; without it (or while it is down) the app is polled. */
+  feed?: RecoveryFeed | undefined;
 }
 
 /** One recovery read as a person watching would want it. */
@@ -49,21 +52,60 @@ export interface WatchPoll {
 }
 
 /**
- * Polls one app with `getApp` (never the whole listing) every recoveryPollMs until it has
- * recovered or the deadline passes. The last read happens at the deadline itself.
+ * How often a watch whose app gets its events still reads it, in recoveryPollMs: a condition that
+ * changes with time alone (a recent task failure ageing out) sends no event.
+ */
+export const LIVE_SAFETY_POLLS = 5;
+
+/**
+ * Reads one app with `getApp` (never the whole listing) until it has recovered or the deadline
+ * passes. The last read happens at the deadline itself. Without a live event stream it reads every
+ * recoveryPollMs; with one, right after each event that may complete the recovery (and, as a
+ * safety net, every LIVE_SAFETY_POLLS × recoveryPollMs), and once more after every reconnection
+ * (events may have been missed while the stream was down).
  */
 export async function watchRecovery(apps: AppsReader, appId: string, killedIds: ReadonlySet<string>, o: WatchOptions): Promise<AfterKill> {
   const deadline = o.killAnsweredAt + o.timeoutMs;
   const result: AfterKill = { recovered: false, timeToRecoverMs: null, health: null, timeoutMs: o.timeoutMs, polls: 0 };
   const pollMs = Math.max(1, o.settings.recoveryPollMs);
+  const feed = o.feed;
+  const via = new Set<'events' | 'polling'>();
+  let lastReadAt = o.clock.now();
+  let seenEpoch = 0;
+
+  /** Waits for the next read; 'events' or 'polling' names what timed it, null when the watch was aborted. */
+  const nextRead = async (): Promise<'events' | 'polling' | null> => {
+    for (;;) {
+      if (o.signal?.aborted) return null;
+      const now = o.clock.now();
+      const live = feed?.live === true;
+      if (feed !== undefined && live) {
+        if (feed.epoch !== seenEpoch) {
+          // The first connection, before any read, missed only the kill's own events.
+          const resync = seenEpoch !== 0 || result.polls > 0;
+          seenEpoch = feed.epoch;
+          if (resync) {
+            feed.take(appId);
+            return 'events';
+          }
+        }
+        if (feed.take(appId)) return 'events';
+      }
+      const due = Math.min(deadline, lastReadAt + (live ? pollMs * LIVE_SAFETY_POLLS : pollMs));
+      if (now >= due) return live ? 'events' : 'polling';
+      const woke = await sleepOrChange(o.clock, due - now, feed, o.signal);
+      if (woke === 'aborted') return null;
+    }
+  };
+
   for (;;) {
-    const remaining = deadline - o.clock.now();
-    try {
-      await o.clock.sleep(Math.max(0, Math.min(pollMs, remaining)), o.signal);
-    } catch {
+    const mode = await nextRead();
+    if (mode === null) {
       result.aborted = true;
       return result;
     }
+    via.add(mode);
+    result.recoveredVia = via.size === 2 ? 'events+polling' : mode;
     result.polls++;
     let app: MarathonApp | undefined;
     let readProblem: string | undefined;
@@ -78,6 +120,7 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
       o.logger.warn({ appId, err: safeError(err) }, LOG_RECOVERY_READ_FAILED);
     }
     const now = o.clock.now();
+    lastReadAt = now;
     const tell = (recovered: boolean, problem?: string): void => {
       o.onPoll?.({ appId, elapsedMs: Math.max(0, now - o.killAnsweredAt), health: result.health, recovered, ...(problem === undefined ? {} : { problem }) });
     };
@@ -107,6 +150,24 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
       result.aborted = true;
       return result;
     }
+  }
+}
+
+/** Sleeps `ms`, cut short by a change on the feed; 'aborted' when the watch's signal aborted. */
+async function sleepOrChange(clock: Clock, ms: number, feed: RecoveryFeed | undefined, signal: AbortSignal | undefined): Promise<'timer' | 'feed' | 'aborted'> {
+  const cut = new AbortController();
+  const onAbort = (): void => cut.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const timer = clock.sleep(ms, cut.signal).then(
+      () => 'timer' as const,
+      () => 'aborted' as const,
+    );
+    const woke = await (feed === undefined ? timer : Promise.race([timer, feed.changed(cut.signal).then(() => 'feed' as const)]));
+    return signal?.aborted === true ? 'aborted' : woke;
+  } finally {
+    cut.abort();
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 

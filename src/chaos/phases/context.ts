@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MarathonApp } from '../../domain/marathon.js';
 import type { ChaosMemory } from '../../domain/memory.js';
-import type { AgentsReader, AppsReader, KillLedger, TaskKiller } from '../../domain/ports.js';
+import type { AgentsReader, AppsReader, EventsSource, KillLedger, TaskKiller } from '../../domain/ports.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WatchOptions } from '../recovery.js';
 import type { AgentIndex } from '../select.js';
@@ -18,6 +18,8 @@ export interface CycleDeps {
   logger: Logger;
   /** Recent kills, quarantine and halt state, as rebuilt from the journal. */
   journal?: ChaosMemory | undefined;
+  /** Marathon's event stream: recovery reads follow events instead of a fixed poll. Absent: polled. */
+  events?: EventsSource | undefined;
 }
 
 export interface CycleContext {

@@ -4,6 +4,7 @@ import { recoveryTimeoutMsOf } from '../guards.js';
 import { REASONS } from '../../domain/reasons.js';
 import type { AfterKill, Weakness, Victim } from '../../domain/record.js';
 import { watchRecovery } from '../recovery.js';
+import { RecoveryFeed } from '../recovery-feed.js';
 import type { ChaosSettings } from '../settings.js';
 import type { CycleContext, CycleDeps } from './context.js';
 import type { MarathonAnswer } from './kill.js';
@@ -21,7 +22,10 @@ export interface Verdict {
   halted: boolean;
 }
 
-/** Watches every affected app concurrently, each with getApp only, until it recovers or its deadline. */
+/**
+ * Watches every affected app concurrently, each with getApp only, until it recovers or its
+ * deadline; with an event source, each read follows an event about the app (polling meanwhile).
+ */
 export async function watch(
   deps: CycleDeps,
   settings: ChaosSettings,
@@ -31,8 +35,15 @@ export async function watch(
   fresh: ReadonlyMap<string, MarathonApp>,
   log: Logger,
 ): Promise<Watched> {
+  const byApp = killedByApp(victims, answer);
+  // One stream for every app of the watch, opened only now (after the kill answer) and closed
+  // with it; whatever becomes of it, the watch goes on (polling).
+  const feed =
+    deps.events === undefined || byApp.size === 0
+      ? undefined
+      : new RecoveryFeed(deps.events, new Map([...byApp.keys()].map((id) => [id, (fresh.get(id)?.healthChecks.length ?? 0) > 0])), log, ctx.signal);
   const watched = await Promise.all(
-    [...killedByApp(victims, answer)].map(async ([appId, killedIds]): Promise<[string, AfterKill]> => {
+    [...byApp].map(async ([appId, killedIds]): Promise<[string, AfterKill]> => {
       const app = fresh.get(appId);
       const timeoutMs = app ? recoveryTimeoutMsOf(app, settings) : settings.recoveryTimeoutSeconds * 1000;
       const after = await watchRecovery(deps.apps, appId, killedIds, {
@@ -43,10 +54,11 @@ export async function watch(
         timeoutMs,
         signal: ctx.signal,
         onPoll: ctx.onWatchPoll,
+        feed,
       });
       return [appId, after];
     }),
-  );
+  ).finally(() => feed?.close());
   const ms = deps.clock.now() - answer.at;
   const after: Record<string, AfterKill> = {};
   for (const [appId, a] of watched.sort((x, y) => (x[0] < y[0] ? -1 : 1))) after[appId] = a;
