@@ -59,7 +59,7 @@ export function cycleEvents(record: CycleRecord, o: CycleEventOptions): NotifyEv
   if (record.dryRun || record.plan || record.outcome === 'dry-run') {
     if (!o.includeDryRun || victims.length === 0) return [];
     return [
-      {
+      ordered({
         ...base,
         type: 'dry-run-kill',
         time: record.time,
@@ -67,7 +67,7 @@ export function cycleEvents(record: CycleRecord, o: CycleEventOptions): NotifyEv
         victims,
         outcome: 'dry-run',
         detail: `dry run: would have killed ${tasks(victims.length)} of ${appsOf(victims).join(', ')}${target}; nothing was killed`,
-      },
+      }),
     ];
   }
 
@@ -132,7 +132,7 @@ export function cycleEvents(record: CycleRecord, o: CycleEventOptions): NotifyEv
       detail: `chaos halted: a weakness in ${apps.join(', ') || 'an app'}; no cycle acts until POST /resume`,
     });
   }
-  return events;
+  return events.map(ordered);
 }
 
 /** A pause or resume that changed something (the daemon's control event, structurally). */
@@ -150,7 +150,7 @@ export function controlEvent(e: ControlChange, monkey: { version: string; seed: 
   const cleared = e.type === 'resume' ? e.clearedHalt : null;
   // The halt names its apps joined by ", " (several weaknesses in one cycle).
   const apps = cleared === null ? [] : cleared.appId.split(', ').filter((a) => a !== '').sort();
-  return {
+  return ordered({
     type: e.type,
     time: e.at,
     cycleId: cleared?.cycleId ?? null,
@@ -164,6 +164,22 @@ export function controlEvent(e: ControlChange, monkey: { version: string; seed: 
         ? `chaos paused by ${e.by}${why}`
         : `chaos resumed by ${e.by}${why}${cleared === null ? '' : `; cleared the halt caused by a weakness in ${cleared.appId}`}`,
     monkey: { ...monkey },
+  });
+}
+
+/** The documented field order, whatever order an event was built in: the JSON reads the same every time. */
+function ordered(e: NotifyEvent): NotifyEvent {
+  return {
+    type: e.type,
+    time: e.time,
+    cycleId: e.cycleId,
+    apps: e.apps,
+    victims: e.victims,
+    outcome: e.outcome,
+    timeToRecoverMs: e.timeToRecoverMs,
+    reason: e.reason,
+    detail: e.detail,
+    monkey: e.monkey,
   };
 }
 

@@ -39,7 +39,7 @@ const TITLES: Record<NotifyEventType, string> = {
 const MAX_VICTIMS_LISTED = 10;
 
 export function slackMessage(event: NotifyEvent): SlackMessage {
-  const title = `${TITLES[event.type]}${event.apps.length > 0 ? `: ${event.apps.join(', ')}` : ''}`;
+  const title = escape(`${TITLES[event.type]}${event.apps.length > 0 ? `: ${event.apps.join(', ')}` : ''}`);
   const fields: SlackText[] = [];
   if (event.apps.length > 0) fields.push(field('App', event.apps.map((a) => `\`${escape(a)}\``).join(', ')));
   if (event.victims.length > 0) {
@@ -51,7 +51,7 @@ export function slackMessage(event: NotifyEvent): SlackMessage {
   if (event.timeToRecoverMs !== null) fields.push(field('Time to recover', seconds(event.timeToRecoverMs)));
   const context = [`cycle ${event.cycleId ?? '–'}`, `seed ${event.monkey.seed}`, `marathon-monkey ${event.monkey.version}`, event.time].map(escape).join(' · ');
   return {
-    text: cut(`${title}: ${event.detail}`, SLACK_LIMITS.section),
+    text: cut(`${title}: ${escape(event.detail)}`, SLACK_LIMITS.section),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: cut(title, SLACK_LIMITS.header) } },
       { type: 'section', text: { type: 'mrkdwn', text: cut(escape(event.detail), SLACK_LIMITS.section) } },
