@@ -3,7 +3,7 @@
  * the server every client and chaos test talks to. Behaviour follows docs/marathon-api.md.
  */
 export { startSimulator } from './server.js';
-export type { StartSimOptions, RunningSim, RequestLogEntry } from './server.js';
+export type { StartSimOptions, RunningSim, RequestLogEntry, StreamFaults } from './server.js';
 export { loadScenario, parseScenario, generateSyntheticScenario, DEFAULT_FAULTS, DEFAULT_TIMINGS } from './scenario.js';
 export { ACS_LOGIN_PATH } from './auth.js';
 export type { LoginRecord } from './auth.js';

@@ -65,6 +65,11 @@ export interface RunningSim {
   readonly leader: number | null;
   setFaults(faults: Partial<FaultSettings>): void;
   readonly faults: FaultSettings;
+  /** Faults of `GET /v2/events` alone (the recovery watch's fallbacks), on top of `faults`. */
+  setStreamFaults(faults: Partial<StreamFaults>): void;
+  readonly streamFaults: StreamFaults;
+  /** Closes every open event stream now, like a proxy or load balancer dropping them; returns how many. */
+  cutStreams(): number;
   requestLog: RequestLogEntry[];
   /** The task ids of every `POST /v2/tasks/delete` with a well-formed body, oldest first (bounded). */
   readonly killRequests: readonly { at: number; ids: readonly string[] }[];
@@ -78,6 +83,17 @@ export interface RunningSim {
   readonly logins: readonly LoginRecord[];
   close(): Promise<void>;
 }
+
+export interface StreamFaults {
+  /** Answer `GET /v2/events` with this status (404: a Marathon that serves no event stream). Null: serve it. */
+  refuseStatus: number | null;
+  /** Accept the stream but never send a byte of it, like a proxy that buffers responses. */
+  buffered: boolean;
+  /** Hold events for this many (real) ms and then send them newest first: out-of-order, late delivery. 0: in order. */
+  reverseWindowMs: number;
+}
+
+const NO_STREAM_FAULTS: StreamFaults = { refuseStatus: null, buffered: false, reverseWindowMs: 0 };
 
 /** Keeps memory bounded when the simulator runs for days under `marathon-monkey sim`. */
 const REQUEST_LOG_MAX = 100_000;
@@ -109,6 +125,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   const timers = new Timers();
   const faultRandom: Random = seededRandom(`${scenario.seed}\u241fsim-faults`);
   let faults: FaultSettings = { ...scenario.faults, routes: [...scenario.faults.routes] };
+  let streamFaults: StreamFaults = { ...NO_STREAM_FAULTS };
   let leader: number | null = scenario.marathon.leader;
   const requestLog: RequestLogEntry[] = [];
   const killRequests: { at: number; ids: readonly string[] }[] = [];
@@ -151,6 +168,12 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
 
   const openStream = (inst: Instance, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void => {
     const filter = query.getAll('event_type');
+    if (streamFaults.buffered) {
+      // Nothing reaches the client, not even the status line; closed with the instance.
+      inst.streams.add(res);
+      res.on('close', () => inst.streams.delete(res));
+      return;
+    }
     res.writeHead(200, {
       ...NO_CACHE_HEADERS,
       'Content-Type': 'text/event-stream;charset=UTF-8',
@@ -165,8 +188,23 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
         res.destroy();
         return;
       }
-      res.write(`event: ${e.eventType}\r\ndata: ${JSON.stringify(e.payload)}\r\n\r\n`);
+      const frame = `event: ${e.eventType}\r\ndata: ${JSON.stringify(e.payload)}\r\n\r\n`;
+      const hold = streamFaults.reverseWindowMs;
+      if (hold <= 0 || e.eventType === 'event_stream_attached') {
+        res.write(frame);
+        return;
+      }
+      held.push(frame);
+      if (held.length === 1) {
+        const flush = setTimeout(() => {
+          const out = held.reverse().join('');
+          held = [];
+          if (!res.destroyed) res.write(out);
+        }, hold);
+        flush.unref();
+      }
     };
+    let held: string[] = [];
     const unsubscribe = cluster.onEvent(write);
     const heartbeat = setInterval(() => res.write('\r\n'), heartbeatMs);
     heartbeat.unref();
@@ -324,6 +362,10 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
         finish(res, jettyError(405, 'Method Not Allowed', path), false, leaderHeader);
         return;
       }
+      if (streamFaults.refuseStatus !== null) {
+        finish(res, jettyError(streamFaults.refuseStatus, streamFaults.refuseStatus === 404 ? 'Not Found' : 'Refused', path), false, leaderHeader);
+        return;
+      }
       openStream(inst, req, res, url.searchParams);
       return;
     }
@@ -458,6 +500,26 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     },
     setFaults(partial) {
       faults = parseFaults(undefined, 'faults', partial, faults);
+    },
+    get streamFaults() {
+      return streamFaults;
+    },
+    setStreamFaults(partial) {
+      const next = { ...streamFaults, ...partial };
+      if (next.refuseStatus !== null && (!Number.isInteger(next.refuseStatus) || next.refuseStatus < 300 || next.refuseStatus > 599)) {
+        throw new RangeError(`setStreamFaults: refuseStatus ${next.refuseStatus} is not an HTTP error status (300-599)`);
+      }
+      if (!Number.isFinite(next.reverseWindowMs) || next.reverseWindowMs < 0) throw new RangeError('setStreamFaults: reverseWindowMs must be >= 0');
+      streamFaults = next;
+    },
+    cutStreams() {
+      let n = 0;
+      for (const inst of instances) {
+        n += inst.streams.size;
+        for (const s of inst.streams) s.destroy();
+        inst.streams.clear();
+      }
+      return n;
     },
     requestLog,
     killRequests,
