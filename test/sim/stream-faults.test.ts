@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access --
-   these tests walk raw JSON from the wire on purpose. */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ManualClock } from '../../src/platform/clock.js';
