@@ -26,6 +26,9 @@ export const REDACT_PATHS = [
   'config.marathon.token',
   'config.marathon.serviceAccount.privateKey',
   'config.server.controlToken',
+  // Webhook URLs carry their secret in the path (Slack: /services/T…/B…/token).
+  'config.notify.webhook',
+  'config.notify.slack',
 ];
 
 /**

@@ -188,6 +188,14 @@ describe('notifications from the daemon', () => {
     await built.close();
   });
 
+  it('a configuration object that reaches a log line has both URLs redacted', () => {
+    const log = memoryLogger('info');
+    const { config } = loadConfig({ env: { MONKEY_NOTIFY_SLACK: `https://hooks.slack.com${SLACK_PATH}`, MONKEY_NOTIFY_WEBHOOK: 'https://hooks.example.com/secret-webhook-path' } });
+    log.logger.info({ config }, 'configuration');
+    assert.deepEqual((log.lines()[0]?.config as { notify: Record<string, unknown> }).notify.slack, '[redacted]');
+    assert.ok(!log.text().includes('s3cr3t') && !log.text().includes('secret-webhook-path'));
+  });
+
   it('no receiver configured: no notifier', () => {
     assert.equal(notifierFrom(loadConfig({ env: {} }).config, { clock: systemClock, logger: memoryLogger('silent').logger, version: 'x', seed: 's' }), undefined);
   });
