@@ -11,12 +11,15 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
 .meta{color:#666}table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f4f4f4}td{overflow-wrap:anywhere}td.num{text-align:right;font-variant-numeric:tabular-nums}td.num,td.time{white-space:nowrap;overflow-wrap:normal}
+.scroll{overflow-x:auto}
 .open{color:#b00020;font-weight:600}.fixed{color:#087f23}.note{color:#666;font-style:italic}
 .chart{display:block;margin:.6em 0;max-width:100%;height:auto}.chart text{fill:#333;font-family:inherit}
 .recovered{color:#087f23}.not-recovered{color:#b00020;font-weight:600}
 @media print{h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 `;
+
+const time = (iso: string | null): { html: string; cls: string } => ({ html: esc(formatTime(iso)), cls: 'time' });
 
 function table(headers: readonly string[], rows: readonly (readonly (string | { html: string; num?: boolean; cls?: string })[])[]): string {
   const cell = (c: string | { html: string; num?: boolean; cls?: string }): string => {
@@ -24,7 +27,7 @@ function table(headers: readonly string[], rows: readonly (readonly (string | { 
     const cls = [c.num ? 'num' : '', c.cls ?? ''].filter((x) => x !== '').join(' ');
     return `<td${cls ? ` class="${cls}"` : ''}>${c.html}</td>`;
   };
-  return `<table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
 const num = (n: number | string): { html: string; num: true } => ({ html: esc(String(n)), num: true });
@@ -67,7 +70,7 @@ export function renderHtml(r: Report): string {
             num(formatMs(a.ttr.p95Ms)),
             num(formatMs(a.ttr.maxMs)),
             { html: esc(a.weaknesses === 0 ? '0' : `${a.weaknesses} (${a.openWeaknesses} open)`), num: true, ...(a.openWeaknesses > 0 ? { cls: 'open' } : {}) },
-            formatTime(a.lastKill),
+            time(a.lastKill),
           ]),
         );
 
@@ -76,7 +79,7 @@ export function renderHtml(r: Report): string {
       ? '<p class="note">No weakness found in this period.</p>'
       : table(
           ['Found', 'App', 'Reason', 'Detail', 'Status'],
-          r.weaknesses.map((w) => [formatTime(w.time), w.appId, w.reason, w.detail, { html: esc(fixWords(w)), cls: w.status === 'open' ? 'open' : 'fixed' }]),
+          r.weaknesses.map((w) => [time(w.time), w.appId, w.reason, w.detail, { html: esc(fixWords(w)), cls: w.status === 'open' ? 'open' : 'fixed' }]),
         );
 
   const perDay = (days: Report['skipReasonsPerDay'], empty: string): string => {
@@ -91,7 +94,7 @@ export function renderHtml(r: Report): string {
       : table(
           ['Cycle time', 'App', 'Task', 'Host', 'Rack', 'Outcome', 'TTR'],
           r.timeline.map((k) => [
-            formatTime(k.time),
+            time(k.time),
             k.appId,
             k.taskId,
             k.host ?? '',

@@ -34,8 +34,9 @@ export function niceMax(max: number): number {
   return 10 * p;
 }
 
-function yAxis(top: number, unit: string): string {
-  const ticks = [0, 0.5, 1].map((f) => {
+/** Gridlines at 0, half and the top; counts get no half-way line at a fraction (2.5 tasks). */
+function yAxis(top: number, unit: string, counts = false): string {
+  const ticks = [0, 0.5, 1].filter((f) => !counts || Number.isInteger(top * f)).map((f) => {
     const y = PAD.top + PLOT_H - f * PLOT_H;
     return `<line x1="${PAD.left}" x2="${PAD.left + PLOT_W}" y1="${y}" y2="${y}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt(top * f)}</text>`;
   });
@@ -91,7 +92,7 @@ export function barChart(title: string, bars: readonly { label: string; value: n
       return `<rect class="bar" x="${(cx(i) - bw / 2).toFixed(1)}" y="${(PAD.top + PLOT_H - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${PALETTE[0]}"><title>${escapeXml(`${b.label}: ${b.value}`)}</title></rect>`;
     })
     .join('');
-  return frame(title, `${yAxis(top, unit)}${rects}${xLabels(bars.map((b) => b.label), cx)}`);
+  return frame(title, `${yAxis(top, unit, true)}${rects}${xLabels(bars.map((b) => b.label), cx)}`);
 }
 
 /** Stacked bars: one column per label, one coloured segment per series, with a legend below. */
@@ -125,5 +126,5 @@ export function stackedBarChart(title: string, columns: readonly { label: string
       return `<rect x="${lx}" y="${ly}" width="10" height="10" fill="${colour(s)}"/><text x="${lx + 14}" y="${ly + 9}" font-size="11">${escapeXml(s)}</text>`;
     })
     .join('');
-  return frame(title, `${yAxis(top, unit)}${rects}${xLabels(columns.map((c) => c.label), cx)}${legend}`, rows * 18 + 6);
+  return frame(title, `${yAxis(top, unit, true)}${rects}${xLabels(columns.map((c) => c.label), cx)}${legend}`, rows * 18 + 6);
 }
