@@ -314,7 +314,8 @@ export class ReportBuilder {
     const after = isObject(r.after) ? r.after : {};
     const unmatched = new Set(r.killResponse?.unmatched ?? []);
     const seenApps = new Set<string>();
-    for (const v of r.victims) {
+    // The reader checks victims only when present: a hand-edited or older record may lack them.
+    for (const v of Array.isArray(r.victims) ? r.victims : []) {
       const a = after[v.appId];
       const outcome = victimOutcome(r, v, unmatched);
       this.row({ time: r.time, cycleId: r.cycleId, appId: v.appId, taskId: v.taskId, host: v.host ?? null, rack: v.rack ?? v.zone ?? null, outcome, ttrMs: outcome === 'recovered' ? (a?.timeToRecoverMs ?? null) : null });
