@@ -173,7 +173,9 @@ describe('report: computed from the journal', () => {
 
   it('takes records with fields missing (older or hand-edited journals) without failing', () => {
     const bare = { type: 'cycle', cycleId: 'c-old', time: '2026-11-20T10:00:00.000Z', outcome: 'killed', killResponse: { matched: [] } };
-    const r = report([bare, { type: 'halt', time: '2026-11-20T11:00:00.000Z' }, { type: 'something-newer', time: '2026-11-20T12:00:00.000Z' }]);
+    const halt = { type: 'halt', time: '2026-11-20T11:00:00.000Z' };
+    const newer = { type: 'something-newer', time: '2026-11-20T12:00:00.000Z' };
+    const r = report([bare, halt, newer]);
     assert.equal(r.totals.cycles, 1);
     assert.equal(r.totals.records, 3);
     assert.deepEqual(r.timeline, []);
