@@ -7,6 +7,7 @@ import type { MonkeyConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { dcosLoginUrl, ServiceAccountAuth } from '../marathon/auth.js';
 import { MarathonClient, type MarathonRequestEvent } from '../marathon/client.js';
+import { MarathonEvents } from '../marathon/events.js';
 import { MesosClient, resolveMesosUrl } from '../mesos/client.js';
 import { parseBaseUrl } from '../http/url.js';
 import type { MesosAgent } from '../domain/agent.js';
@@ -139,7 +140,19 @@ export function clientsFrom(
       return mesos.listAgents();
     },
   };
-  return { marathon, agents };
+  // The event stream takes the same URLs, credentials and CA as the client, and tries its leader first.
+  const events =
+    config.recovery.events
+      ? new MarathonEvents({
+          urls: m.urls,
+          clock: deps.clock,
+          logger: deps.logger,
+          preferred: () => marathon.baseUrl(),
+          ...(auth === undefined ? {} : { auth }),
+          ...(m.caFile === '' ? {} : { caFile: m.caFile }),
+        })
+      : undefined;
+  return { marathon, agents, ...(events === undefined ? {} : { events }) };
 }
 
 /** The one line of effective safety settings logged at start (and printed by `validate`). */

@@ -59,7 +59,7 @@ export async function once(json: boolean, ctx: CliContext): Promise<number> {
       const abort = new AbortController();
       void ctx.stopRequested.then((s) => abort.abort(new Error(s)));
       record = await runCycle(
-        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, clock, logger, journal: state },
+        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, events: clients.events, clock, logger, journal: state },
         settings,
         {
           scheduledAt,

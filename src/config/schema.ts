@@ -215,6 +215,12 @@ export const schema = {
   recovery: {
     timeout: { doc: 'Seconds an app has to come back to steady state after a kill (label monkey.recovery-timeout overrides).', format: 'int>=1', default: 300, env: 'MONKEY_RECOVERY_TIMEOUT' },
     pollMs: { doc: 'Milliseconds between two reads of a recovering app.', format: 'int>=1', default: 2000, env: 'MONKEY_RECOVERY_POLL_MS' },
+    events: {
+      doc: "Time recovery reads from Marathon's event stream (GET /v2/events): read an app right after an event about it, polling only while the stream is unavailable. false: always poll.",
+      format: 'strict-boolean',
+      default: true,
+      env: 'MONKEY_RECOVERY_EVENTS',
+    },
   },
   journal: {
     path: { doc: 'Append-only JSON-lines audit journal.', format: String, default: 'marathon-monkey-journal.jsonl', env: 'MONKEY_JOURNAL' },

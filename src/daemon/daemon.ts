@@ -348,6 +348,7 @@ export class Daemon {
         killer: o.clients.marathon,
         ledger: this.ledger,
         agents: o.clients.agents,
+        events: o.clients.events,
         clock: o.clock,
         logger: o.logger.child({ component: 'cycle' }),
         journal: this.memory,
