@@ -204,6 +204,7 @@ export class Daemon {
         seed: o.settings.seed,
         strategy: o.settings.strategy,
         schedule: o.schedule.description,
+        timezone: o.schedule.timezone,
         config: o.maskedConfig,
         nextCycles: this.scheduler?.nextSlots(5).map((s) => s.startsAt.toISOString()) ?? [],
         journal: o.journalPath,

@@ -6,11 +6,13 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { checkBearer } from './bearer.js';
 import { readJsonBody, sendJson, sendText } from './http-util.js';
 import type { MonkeyMetrics } from './metrics.js';
-import type { DaemonState, HaltInfo, PauseInfo } from './state.js';
+import type { DaemonState, HaltInfo, PauseInfo, StateSnapshot } from './state.js';
+import { renderStatusPage, statusViewFrom } from './status-page.js';
 
 /**
- * The operator-facing HTTP side: /health (live), /ready, /metrics, /status, and the token-guarded
- * POST /pause and /resume. node:http only; every route answers JSON except /metrics.
+ * The operator-facing HTTP side: /health (live), /ready, /metrics, /status, the status page at /,
+ * and the token-guarded POST /pause and /resume. node:http only; every route answers JSON except
+ * /metrics and the page.
  */
 
 /** What the daemon adds to /status beyond DaemonState; the state's own fields win on a clash. */
@@ -106,7 +108,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
     return 200;
   };
 
-  const status: Handler = (_req, res) => {
+  /** What /status serves and the page at / shows: the status callback's extras, then the state's own fields. */
+  const statusBody = (route: string): Record<string, unknown> => {
     const body = { ...options.status(), ...state.snapshot() };
     let text = JSON.stringify(body);
     // Belt and braces: /status is built from masked config, but should the token slip into it
@@ -114,11 +117,26 @@ export async function startControlServer(options: ControlServerOptions): Promise
     if (controlToken !== '') {
       const needle = JSON.stringify(controlToken).slice(1, -1);
       if (text.includes(needle)) {
-        log.error({ route: '/status' }, 'the control token appeared in /status and was blanked; check what the status callback returns');
+        log.error({ route }, `the control token appeared in ${route} and was blanked; check what the status callback returns`);
         text = text.split(needle).join('[Sensitive]');
       }
     }
-    return reply(res, 200, JSON.parse(text) as unknown);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  const status: Handler = (_req, res) => reply(res, 200, statusBody('/status'));
+
+  /** The status page: the same data as /status, as HTML; nothing on it may load from anywhere. */
+  const page: Handler = (_req, res) => {
+    const body = statusBody('/');
+    // The state's fields are read back from the blanked body, so the page never shows what /status would not.
+    const html = renderStatusPage(statusViewFrom(body, body as unknown as StateSnapshot, new Date(clock.now())));
+    sendText(res, 200, html, 'text/html; charset=utf-8', {
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    });
+    return 200;
   };
 
   /** The gate in front of /pause and /resume; returns a status when it answered, undefined to go on. */
@@ -234,6 +252,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   };
 
   const routes: Record<string, Record<string, Handler>> = {
+    '/': { GET: page },
     '/health': { GET: health, HEAD: health },
     '/ready': { GET: ready, HEAD: ready },
     '/metrics': { GET: metricsRoute },

@@ -8,6 +8,8 @@
  *   const browser = await launchBrowser(chromium);
  *   const view = await browser.open(url, { width: 390 });
  *   assert.deepEqual(view.problems, []);       // console errors, page errors, failed requests
+ *   assert.equal(await view.text('h1'), 'marathon-monkey');
+ *   assert.ok(await view.scrollWidth() <= 390); // no sideways scroll on a phone
  *   await view.screenshot('status-page');      // test-results/status-page.png
  *   await browser.close();                     // in after(): the Chromium process is ended
  */
@@ -51,8 +53,23 @@ export interface OpenedPage {
   readonly problems: string[];
   /** Every URL the page requested, the document first: shows that nothing external was fetched. */
   readonly requests: string[];
-  /** Writes a full-page PNG to test-results/<name>.png and returns its path. */
-  screenshot(name: string): Promise<string>;
+  /** textContent of the first element matching `selector`, trimmed; throws when none matches. */
+  text(selector: string): Promise<string>;
+  /** textContent of every element matching `selector`, trimmed, in document order. */
+  texts(selector: string): Promise<string[]>;
+  /** How many elements match `selector`. */
+  count(selector: string): Promise<number>;
+  /** The visible text of the whole page (body.innerText): what a reader sees, markup not interpreted. */
+  visibleText(): Promise<string>;
+  /** How wide the document is (scrollingElement.scrollWidth): more than the viewport = sideways scroll. */
+  scrollWidth(): Promise<number>;
+  /**
+   * Evaluates a JavaScript expression in the page and returns its (JSON-serialisable) value. A
+   * string, not a function: the tests compile without the DOM library.
+   */
+  evaluate<T>(expression: string): Promise<T>;
+  /** Writes a PNG of the whole page (or only the viewport) to test-results/<name>.png and returns its path. */
+  screenshot(name: string, options?: { fullPage?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -94,15 +111,27 @@ async function openPage(browser: Browser, url: string, o: OpenOptions): Promise<
   page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`));
   await page.setViewport({ width: o.width ?? 1280, height: o.height ?? 900, deviceScaleFactor: o.scale ?? 1, isMobile: o.mobile ?? false, hasTouch: o.mobile ?? false });
   const response = await page.goto(url, { waitUntil: 'load', timeout: 10_000 });
+  const evaluate = <T>(expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+  const sel = (selector: string): string => JSON.stringify(selector);
   return {
     page,
     status: response?.status(),
     problems,
     requests,
-    screenshot: async (name) => {
+    text: async (selector) => {
+      const found = await evaluate<string | null>(`document.querySelector(${sel(selector)})?.textContent?.trim() ?? null`);
+      if (found === null) throw new Error(`no element matches ${selector} on ${url}`);
+      return found;
+    },
+    texts: (selector) => evaluate<string[]>(`[...document.querySelectorAll(${sel(selector)})].map((e) => (e.textContent ?? '').trim())`),
+    count: (selector) => evaluate<number>(`document.querySelectorAll(${sel(selector)}).length`),
+    visibleText: () => evaluate<string>('document.body.innerText'),
+    scrollWidth: () => evaluate<number>('(document.scrollingElement ?? document.documentElement).scrollWidth'),
+    evaluate,
+    screenshot: async (name, options) => {
       mkdirSync(TEST_RESULTS_DIR, { recursive: true });
       const path = join(TEST_RESULTS_DIR, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage: options?.fullPage ?? true });
       return path;
     },
     close: () => page.close(),
