@@ -55,7 +55,7 @@ export interface WatchPoll {
  * How often a watch whose app gets its events still reads it, in recoveryPollMs: a condition that
  * changes with time alone (a recent task failure ageing out) sends no event.
  */
-export const LIVE_SAFETY_POLLS = 5;
+export const LIVE_SAFETY_POLLS = 10;
 
 /**
  * Reads one app with `getApp` (never the whole listing) until it has recovered or the deadline
