@@ -38,7 +38,11 @@ export interface MarathonEventsOptions {
   firstEventTimeoutMs?: number;
   /** Not a byte (Marathon writes a heartbeat every 10 s) for this long = stalled: reconnect. Default 25 s. */
   idleTimeoutMs?: number;
-  /** Reconnect backoff (default 250 ms doubling to 5 s); reset by a stream that delivered an event. */
+  /**
+   * Reconnect backoff (default 250 ms doubling to 30 s): quick after a cut, rare against a Marathon
+   * that serves no stream (a 300 s watch then costs ~12 attempts next to its polls). Reset by a
+   * stream that delivered an event.
+   */
   backoff?: { baseMs: number; maxMs: number };
   random?: Random;
 }
@@ -117,7 +121,7 @@ export class MarathonEvents implements EventsSource {
   private async run(wanted: ReadonlySet<string>, queue: ItemQueue, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let state: 'none' | 'up' | 'down' = 'none';
-    const backoff = this.options.backoff ?? { baseMs: 250, maxMs: 5_000 };
+    const backoff = this.options.backoff ?? { baseMs: 250, maxMs: 30_000 };
     while (!signal.aborted) {
       const reason = await this.connectAndRead(wanted, queue, signal, () => {
         failures = 0;
