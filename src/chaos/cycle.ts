@@ -14,7 +14,7 @@ import type { CycleRecord } from '../domain/record.js';
 
 export { LOG } from './phases/log.js';
 
-export type { CycleContext, CycleDeps } from './phases/context.js';
+export type { CycleContext, CycleDeps, SentKill } from './phases/context.js';
 
 /**
  * One chaos cycle, as a story: gate → discover → lift quarantines → decide → re-check → write

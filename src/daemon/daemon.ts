@@ -365,6 +365,8 @@ export class Daemon {
           this.killPhase = true;
         },
         onListing: (apps, agents) => this.assessRisk(apps, agents),
+        // Receivers hear of a kill when Marathon answers it, not when the recovery watch ends.
+        onKillSent: (kill) => this.o.notifier?.killSent(kill),
       },
     );
     await this.finishCycle(record);

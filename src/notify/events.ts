@@ -42,6 +42,33 @@ export interface CycleEventOptions {
   version: string;
   /** Turn dry-run (and plan) cycles into `dry-run-kill` events; off: they notify nothing. */
   includeDryRun: boolean;
+  /** The kill was announced when Marathon answered it (killEvent): the record does not repeat it. */
+  killAnnounced?: boolean;
+}
+
+/** A kill the moment Marathon answered it (or the request may have reached it). */
+export function killEvent(
+  kill: { cycleId: string; time: string; uncertain: boolean; victims: readonly NotifyVictim[] },
+  monkey: { version: string; seed: string },
+  target = '',
+): NotifyEvent {
+  const victims = kill.victims.map((v) => ({ appId: v.appId, taskId: v.taskId, host: v.host, rack: v.rack }));
+  const apps = [...new Set(victims.map((v) => v.appId))].sort();
+  const n = tasks(victims.length);
+  return ordered({
+    type: 'kill',
+    time: kill.time,
+    cycleId: kill.cycleId,
+    apps,
+    victims,
+    outcome: kill.uncertain ? 'unverified' : 'killed',
+    timeToRecoverMs: null,
+    reason: null,
+    detail: kill.uncertain
+      ? `the request to kill ${n} of ${apps.join(', ')} got no usable answer and may have reached Marathon${target}`
+      : `killed ${n} of ${apps.join(', ')}${target}`,
+    monkey,
+  });
 }
 
 /**
@@ -75,21 +102,11 @@ export function cycleEvents(record: CycleRecord, o: CycleEventOptions): NotifyEv
   // The same rule as the kill counter: an answered kill, or one that may have reached Marathon.
   const uncertain = record.killStatus === 'uncertain';
   const sent = uncertain || record.killResponse !== null || record.outcome === 'killed' || record.outcome === 'weakness';
-  if (sent && victims.length > 0) {
+  if (sent && victims.length > 0 && o.killAnnounced !== true) {
     const unmatched = new Set(record.killResponse?.unmatched ?? []);
     const killed = victims.filter((v) => !unmatched.has(v.taskId));
     if (killed.length > 0) {
-      events.push({
-        ...base,
-        type: 'kill',
-        time: record.killedAt ?? record.time,
-        apps: appsOf(killed),
-        victims: killed,
-        outcome: uncertain ? 'unverified' : 'killed',
-        detail: uncertain
-          ? `the request to kill ${tasks(killed.length)} of ${appsOf(killed).join(', ')} got no usable answer and may have reached Marathon${target}`
-          : `killed ${tasks(killed.length)} of ${appsOf(killed).join(', ')}${target}`,
-      });
+      events.push(killEvent({ cycleId: record.cycleId, time: record.killedAt ?? record.time, uncertain, victims: killed }, base.monkey, target));
     }
   }
   for (const [appId, after] of Object.entries(record.after).sort(([a], [b]) => a.localeCompare(b))) {

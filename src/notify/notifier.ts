@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { CycleRecord } from '../domain/record.js';
 import type { Clock } from '../platform/clock.js';
 import { retryDelay } from '../http/retry.js';
-import { controlEvent, cycleEvents, type ControlChange, type NotifyEvent } from './events.js';
+import { controlEvent, cycleEvents, killEvent, type ControlChange, type NotifyEvent, type NotifyVictim } from './events.js';
 import { NotifyDeliveryError, postJson, type Poster } from './post.js';
 import { slackMessage } from './slack.js';
 import { webhookBody } from './webhook.js';
@@ -79,6 +79,8 @@ export class Notifier {
   /** Aborted by close(): backoff sleeps and requests in flight end at once. */
   private readonly stop = new AbortController();
   private onDelivery: ((channel: ChannelName, outcome: DeliveryOutcome) => void) | undefined;
+  /** Cycles whose kill was announced by killSent; their finished record does not repeat it. */
+  private readonly announced = new Set<string>();
 
   constructor(private readonly o: NotifierOptions) {
     this.lanes = o.channels.map((channel) => ({ channel, queue: [], draining: undefined }));
@@ -99,7 +101,21 @@ export class Notifier {
 
   /** Queues the events of a finished cycle. Never throws, never waits. */
   cycleFinished(record: CycleRecord): void {
-    this.guard(() => this.enqueue(cycleEvents(record, { version: this.o.version, includeDryRun: this.o.includeDryRun })));
+    const killAnnounced = this.announced.delete(record.cycleId);
+    this.guard(() => this.enqueue(cycleEvents(record, { version: this.o.version, includeDryRun: this.o.includeDryRun, killAnnounced })));
+  }
+
+  /**
+   * Queues the kill the moment Marathon answered it, so receivers hear of it before the recovery
+   * watch ends (up to the recovery timeout later); the finished cycle then does not repeat it.
+   */
+  killSent(kill: { cycleId: string; time: string; outcome: 'answered' | 'uncertain'; victims: readonly NotifyVictim[] }): void {
+    this.guard(() => {
+      this.announced.add(kill.cycleId);
+      // Bounded: a cycle whose record never comes (a crash) must not pin its id for ever.
+      if (this.announced.size > 100) this.announced.delete(this.announced.values().next().value as string);
+      this.enqueue([killEvent({ ...kill, uncertain: kill.outcome === 'uncertain' }, { version: this.o.version, seed: this.o.seed })]);
+    });
   }
 
   /** Queues a pause or resume that changed something. Never throws, never waits. */

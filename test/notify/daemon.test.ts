@@ -10,7 +10,7 @@ import { MonkeyMetrics } from '../../src/daemon/metrics.js';
 import type { CycleRecord } from '../../src/domain/record.js';
 import { ConfigError } from '../../src/errors.js';
 import { readJournal } from '../../src/journal/journal.js';
-import { memoryLogger } from '../../src/log.js';
+import { memoryLogger, type Logger } from '../../src/log.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import type { NotifyEvent } from '../../src/notify/events.js';
 import { NOTIFY_LOG, Notifier, slackChannel, webhookChannel } from '../../src/notify/notifier.js';
@@ -99,6 +99,67 @@ async function post(url: string, path: string, body: Record<string, string>): Pr
 }
 
 describe('notifications from the daemon', () => {
+  /** A live daemon on the ManualClock with the given notifier, a slot every minute in office hours. */
+  async function startDaemon(o: { clock: ManualClock; marathon: Awaited<ReturnType<typeof sim>>; logger: Logger; notifier: Notifier; maskedConfig?: Record<string, unknown>; metrics?: MonkeyMetrics }) {
+    const daemon = new Daemon({
+      settings: testSettings({ seed: 'notify-test', minTaskAgeSeconds: 0, minKillIntervalMinutes: 0, dryRun: false, recoveryPollMs: 500, recoveryTimeoutSeconds: 60 }),
+      schedule: compileSchedule({ cron: '* * * * *', timezone: 'Europe/Berlin', officeHours: 'Mon-Fri 09:00-17:00', holidays: [], holidayCalendar: '', jitterSeconds: 0 }),
+      clients: { marathon: o.marathon, agents: { listAgents: () => Promise.resolve([]) } },
+      journalPath,
+      clock: o.clock,
+      logger: o.logger,
+      server: { host: '127.0.0.1', port: 0, controlToken: TOKEN },
+      maskedConfig: o.maskedConfig ?? {},
+      version: '0.0.0-test',
+      shutdownGraceMs: 10_000,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
+      notifier: o.notifier,
+    });
+    running.push({ daemon, clock: o.clock });
+    const { url } = await daemon.start();
+    return { daemon, url };
+  }
+
+  it('the kill is announced when Marathon answers it, while the recovery watch still runs, and not again when the cycle ends', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const marathon = await sim(clock);
+    const slack = await pool.start((_req, res) => sendText(res, 200, 'ok'));
+    const log = memoryLogger('debug');
+    const notifier = new Notifier({
+      channels: [slackChannel(`${slack.url}${SLACK_PATH}`)],
+      clock: systemClock,
+      logger: log.logger,
+      version: '0.0.0-test',
+      seed: 'notify-test',
+      includeDryRun: false,
+      timeoutMs: 5_000,
+      retries: 0,
+      queueSize: 10,
+      flushTimeoutMs: 100,
+    });
+    await startDaemon({ clock, marathon, logger: log.logger, notifier });
+    await clock.advance(MINUTE);
+    // The watch sleeps on the ManualClock, which does not move: the cycle cannot have ended.
+    await eventually('Slack hears the kill', () => slack.requests.length >= 1);
+    assert.match(slack.requests[0]?.body ?? '', /Chaos kill: \/shop\/cart: killed 1 task of \/shop\/cart/);
+    assert.deepEqual(await cycles(), [], 'announced before the cycle record exists');
+
+    let record: CycleRecord | undefined;
+    for (let i = 0; i < 200 && record === undefined; i++) {
+      record = (await cycles())[0];
+      if (record === undefined) {
+        await clock.advance(250);
+        await realDelay(3);
+      }
+    }
+    assert.equal(record?.outcome, 'killed');
+    await eventually('Slack hears the recovery', () => slack.requests.length >= 2);
+    await realDelay(50);
+    assert.equal(slack.requests.length, 2, 'the finished cycle does not announce the kill again');
+    assert.match(slack.requests[1]?.body ?? '', /Recovered/);
+    await notifier.close();
+  });
+
   it('a kill cycle is journaled while the webhook still hangs; Slack hears kill, recovery, pause and resume; secrets stay masked', async () => {
     const clock = new ManualClock(aFridayAfternoonInBerlin);
     const marathon = await sim(clock);
@@ -124,22 +185,7 @@ describe('notifications from the daemon', () => {
       queueSize: 10,
       flushTimeoutMs: 100,
     });
-    const daemon = new Daemon({
-      settings: testSettings({ seed: 'notify-test', minTaskAgeSeconds: 0, minKillIntervalMinutes: 0, dryRun: false, recoveryPollMs: 500, recoveryTimeoutSeconds: 60 }),
-      schedule: compileSchedule({ cron: '* * * * *', timezone: 'Europe/Berlin', officeHours: 'Mon-Fri 09:00-17:00', holidays: [], holidayCalendar: '', jitterSeconds: 0 }),
-      clients: { marathon, agents: { listAgents: () => Promise.resolve([]) } },
-      journalPath,
-      clock,
-      logger: log.logger,
-      server: { host: '127.0.0.1', port: 0, controlToken: TOKEN },
-      maskedConfig: loaded.masked,
-      version: '0.0.0-test',
-      shutdownGraceMs: 10_000,
-      metrics,
-      notifier,
-    });
-    running.push({ daemon, clock });
-    const { url } = await daemon.start();
+    const { daemon, url } = await startDaemon({ clock, marathon, logger: log.logger, maskedConfig: loaded.masked, metrics, notifier });
 
     await clock.advance(MINUTE);
     let record: CycleRecord | undefined;

@@ -4,7 +4,18 @@ import type { ChaosMemory } from '../../domain/memory.js';
 import type { AgentsReader, AppsReader, EventsSource, KillLedger, TaskKiller } from '../../domain/ports.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WatchOptions } from '../recovery.js';
+import type { Victim } from '../../domain/record.js';
 import type { AgentIndex } from '../select.js';
+
+/** A kill request that Marathon answered (or may have received). */
+export interface SentKill {
+  cycleId: string;
+  /** ISO instant of the answer (or of the failure after sending). */
+  time: string;
+  outcome: 'answered' | 'uncertain';
+  /** answered: the victims Marathon knew; uncertain: every victim. */
+  victims: readonly Victim[];
+}
 
 /** What a cycle runs on (its ports, injected) and what the caller tells it about this run. */
 export interface CycleDeps {
@@ -36,6 +47,11 @@ export interface CycleContext {
   mayKill?: (() => boolean) | undefined;
   /** Told after each recovery read (a progress line for `once` on a terminal). */
   onWatchPoll?: WatchOptions['onPoll'];
+  /**
+   * Told as soon as Marathon answered a kill (the victims it knew), or the request may have reached
+   * it (`uncertain`): the kill is announced then, not after the recovery watch.
+   */
+  onKillSent?: ((kill: SentKill) => void) | undefined;
   /** Called once the cycle starts writing its kill intent: from here it may kill and then watch. */
   onKillPhase?: (() => void) | undefined;
   /**

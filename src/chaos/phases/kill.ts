@@ -3,7 +3,7 @@ import type { KillAnswer, TaskKiller } from '../../domain/ports.js';
 import { REASONS } from '../../domain/reasons.js';
 import type { CycleRecord, Victim } from '../../domain/record.js';
 import { safeError } from '../recovery.js';
-import type { CycleContext, CycleDeps } from './context.js';
+import type { CycleContext, CycleDeps, SentKill } from './context.js';
 import { LOG } from './log.js';
 import { failed, skipped, type Ending } from './ending.js';
 
@@ -92,6 +92,7 @@ export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, 
     }
     // The request may have reached Marathon: it counts as a kill for the min-kill-interval.
     await answer({ outcome: 'uncertain', error: safeError(err) });
+    announce(ctx, { cycleId, time: new Date(at).toISOString(), outcome: 'uncertain', victims });
     return { status: 'uncertain', ms: at - t, killedAt: new Date(at).toISOString(), ending: failed(log, 'kill', err, LOG.killFailed) };
   }
 
@@ -107,7 +108,17 @@ export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, 
     unmatched,
   });
   if (unmatchedIds.size > 0) log.warn({ unmatched }, LOG.unmatched);
+  if (matched.length > 0) announce(ctx, { cycleId, time: new Date(at).toISOString(), outcome: 'answered', victims: victims.filter((v) => matchedIds.has(v.taskId)) });
   return { status: 'answered', ms: at - t, killedAt: new Date(at).toISOString(), answer: { at, matched, unmatched, tasks: killed.killed } };
+}
+
+/** Tells the caller of a sent kill; its failure must never touch the cycle. */
+function announce(ctx: CycleContext, kill: SentKill): void {
+  try {
+    ctx.onKillSent?.(kill);
+  } catch {
+    // A listener's bug (a notification) is not the cycle's: the kill is journaled either way.
+  }
 }
 
 async function journalAnswer(deps: CycleDeps, cycleId: string, a: Omit<KillAnswer, 'cycleId' | 'time'>, log: Logger): Promise<void> {
