@@ -8,6 +8,7 @@ import type { AfterKill, CycleRecord } from '../../src/domain/record.js';
 import type { ChaosSettings } from '../../src/chaos/settings.js';
 import { testSettings } from '../helpers/settings.js';
 import { Daemon, DAEMON_LOG } from '../../src/daemon/daemon.js';
+import { LOG } from '../../src/chaos/cycle.js';
 import { HeapKeeper } from '../../src/daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../../src/daemon/metrics.js';
 import { readJournal, type JournalRecord } from '../../src/journal/journal.js';
@@ -513,13 +514,14 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
     await assert.rejects(fetch(`${url}/health`), 'the server is closed after shutdown');
 
     gate.release();
-    await realDelay(20);
+    // The abandoned cycle gets its listing, plans, and is refused the kill: wait for that refusal.
+    await eventually('the withdrawn kill', () => log.lines().some((l) => l.msg === LOG.killVetoed));
     assert.deepEqual(marathon.killCalls, [], 'the kill was withdrawn');
-    // No slot runs after shutdown, however far the clock moves, and the abandoned cycle is not journaled twice.
+    // No slot runs after shutdown, however far the clock moves: nothing is waiting on the clock.
+    assert.equal(clock.pending, 0, 'no sleep of the scheduler or a watch is left after shutdown');
     await clock.advance(10 * MINUTE);
-    await realDelay(20);
     assert.equal(marathon.listCalls, 1);
-    assert.equal((await cycles()).length, 1);
+    assert.equal((await cycles()).length, 1, 'the abandoned cycle is not journaled twice');
   });
 
   it('POST /pause while a cycle is planning: the kill is withdrawn', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/platform/clock.js';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js';
+import { getJson, killRequest, openSse, scenarioWith } from './helpers.js';
 
 const t0 = Date.parse('2024-03-04T09:00:00.000Z');
 
@@ -30,7 +30,11 @@ describe('sim: GET /v2/events (docs/marathon-api.md §10)', () => {
     assert.equal(sse.status, 200);
     assert.equal(sse.headers['content-type'], 'text/event-stream;charset=UTF-8');
     assert.equal(sse.headers['x-marathon-leader'], sim.marathonUrl);
-    await sleep(80);
+    // Wait for the first heartbeat: the bare CRLF after the attach frame.
+    await sse.waitForRaw((text) => {
+      const end = text.indexOf('\r\n\r\n');
+      return end >= 0 && text.length >= end + 6;
+    });
     sse.close();
     const raw = sse.raw();
     assert.match(raw, /^event: event_stream_attached\r\ndata: \{[^\r\n]*\}\r\n\r\n/);

@@ -66,6 +66,17 @@ export interface SseClient {
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
   waitFor: (pred: (f: { event: string; data: any }) => boolean, timeoutMs?: number) => Promise<void>;
+  /** Resolves once the raw text read so far satisfies `pred` (heartbeats are not frames). */
+  waitForRaw: (pred: (raw: string) => boolean, timeoutMs?: number) => Promise<void>;
+}
+
+/** Resolves once `pred` holds, checking every few milliseconds; rejects naming `what` after `timeoutMs`. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 1500): Promise<void> {
+  const start = performance.now();
+  while (!pred()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** A minimal SSE reader over node:http that keeps the raw text (to check CRLF framing and heartbeats). */
@@ -100,13 +111,8 @@ export function openSse(url: string, accept = 'text/event-stream'): Promise<SseC
         status: res.statusCode ?? 0,
         headers: res.headers,
         close: () => req.destroy(),
-        waitFor: async (pred, timeoutMs = 1500) => {
-          const start = performance.now();
-          while (!frames.some(pred)) {
-            if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for an event; got ${frames.map((f) => f.event).join(', ')}`);
-            await new Promise((r) => setTimeout(r, 5));
-          }
-        },
+        waitFor: (pred, timeoutMs = 1500) => until(() => frames.some(pred), `an event (got ${frames.map((f) => f.event).join(', ')})`, timeoutMs),
+        waitForRaw: (pred, timeoutMs = 1500) => until(() => pred(text), 'the stream text', timeoutMs),
       });
     });
     req.on('error', reject);

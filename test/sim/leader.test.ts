@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js';
+import { getJson, killRequest, openSse, scenarioWith, until } from './helpers.js';
 
 describe('sim: HA Marathon leader behaviour (docs/marathon-api.md §3)', () => {
   let sim: RunningSim;
@@ -70,7 +70,7 @@ describe('sim: HA Marathon leader behaviour (docs/marathon-api.md §3)', () => {
   it('a leader elected during the hold answers the held request', async () => {
     sim.setLeader(null);
     const pending = getJson(`${sim.marathonUrls[2]}/v2/info`);
-    await sleep(10);
+    await until(() => sim.requestLog.some((r) => r.path === '/v2/info' && r.instance === 2), 'the request to be held');
     sim.setLeader(1);
     const res = await pending;
     assert.equal(res.status, 200);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ManualClock } from '../../src/platform/clock.js';
 import { startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { getJson, killRequest, openSse, scenarioWith, sleep } from './helpers.js';
+import { getJson, killRequest, openSse, scenarioWith, sleep, until } from './helpers.js';
 
 const t0 = Date.parse('2024-03-04T09:00:00.000Z');
 
@@ -34,6 +34,9 @@ describe('sim: event-stream faults (setStreamFaults, cutStreams)', () => {
     const req = request(`${sim.marathonUrl}/v2/events`, { headers: { accept: 'text/event-stream' } }, () => (gotHead = true));
     req.on('error', () => undefined);
     req.end();
+    // The request must have reached the simulator, or "nothing arrived" would prove nothing; then a
+    // window in which an unbuffered stream would long have sent its head (it does at once).
+    await until(() => sim.requestLog.some((r) => r.path === '/v2/events'), 'the stream request');
     await sleep(80);
     assert.equal(gotHead, false);
     assert.equal(sim.cutStreams(), 1);
