@@ -1,107 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { AgentsReader } from '../domain/ports.js';
-import type { ChaosSettings } from '../chaos/settings.js';
 import type { MonkeyConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { dcosLoginUrl, ServiceAccountAuth } from '../marathon/auth.js';
+import { authFrom } from './auth.js';
 import { MarathonClient, type MarathonRequestEvent } from '../marathon/client.js';
 import { MarathonEvents } from '../marathon/events.js';
 import { MesosClient, resolveMesosUrl } from '../mesos/client.js';
 import { parseBaseUrl } from '../http/url.js';
 import type { MesosAgent } from '../domain/agent.js';
 import type { Clock } from '../platform/clock.js';
-import { compileSchedule, type CompiledSchedule } from '../schedule/settings.js';
-import { basicAuth, staticTokenAuth, type AuthProvider } from '../http/auth.js';
 import type { Clients } from '../domain/ports.js';
 import { Notifier, slackChannel, webhookChannel, type Channel } from '../notify/notifier.js';
+
+export { chaosSettingsFrom, effectiveSeed, safetySummary, scheduleFrom } from './settings.js';
 
 /**
  * Turns the validated configuration into the objects the commands and the daemon use. The one
  * place that knows both the config shape and the components' option shapes.
  */
-
-/** A seed for this process when none is configured: logged and journaled, so runs stay replayable. */
-export function effectiveSeed(config: MonkeyConfig): { seed: string; generated: boolean } {
-  if (config.chaos.seed !== '') return { seed: config.chaos.seed, generated: false };
-  return { seed: randomBytes(8).toString('hex'), generated: true };
-}
-
-/**
- * The chaos core's view of the configuration, in the units the core uses: the one builder of
- * ChaosSettings. Every field is filled from the config (the object literal is checked against the
- * interface, so a new field cannot be left out), and every default comes from the schema.
- */
-export function chaosSettingsFrom(config: MonkeyConfig, seed: string): ChaosSettings {
-  const c = config.chaos;
-  const settings: ChaosSettings = {
-    dryRun: c.dryRun,
-    seed,
-    strategy: c.strategy,
-    fraction: c.fraction,
-    maxKills: c.maxKills,
-    optIn: c.optIn,
-    include: Object.freeze([...c.include]),
-    exclude: Object.freeze([...c.exclude]),
-    minHealthy: c.minHealthy,
-    minTaskAgeSeconds: c.minTaskAgeSeconds,
-    recentFailureMinutes: c.recentFailureMinutes,
-    minKillIntervalMinutes: c.minKillIntervalMinutes,
-    rackAttribute: c.rackAttribute,
-    haltOnWeakness: c.haltOnWeakness,
-    selfAppId: c.selfAppId,
-    allowFrameworks: c.allowFrameworks,
-    allowPersistentVolumes: c.allowPersistentVolumes,
-    recoveryTimeoutSeconds: config.recovery.timeout,
-    recoveryPollMs: config.recovery.pollMs,
-  };
-  return Object.freeze(settings);
-}
-
-export function scheduleFrom(config: MonkeyConfig): CompiledSchedule {
-  const s = config.schedule;
-  return compileSchedule({
-    cron: s.cron,
-    timezone: s.timezone,
-    officeHours: s.officeHours,
-    holidays: [...s.holidays],
-    holidayCalendar: s.holidayCalendar,
-    jitterSeconds: s.jitterSeconds,
-  });
-}
-
-function authFrom(config: MonkeyConfig, clock: Clock): AuthProvider | undefined {
-  const m = config.marathon;
-  if (m.username !== '') return basicAuth(m.username, m.password);
-  if (m.token !== '') return staticTokenAuth(m.token);
-  const sa = m.serviceAccount;
-  if (sa.uid === '') return undefined;
-  let privateKey = sa.privateKey;
-  if (privateKey === '') {
-    try {
-      privateKey = readFileSync(sa.privateKeyFile, 'utf8');
-    } catch (err) {
-      throw new ConfigError([`marathon.serviceAccount.privateKeyFile=${sa.privateKeyFile}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
-    }
-  }
-  const firstUrl = m.urls[0];
-  const loginUrl = sa.loginUrl !== '' ? sa.loginUrl : firstUrl === undefined ? '' : dcosLoginUrl(firstUrl);
-  if (loginUrl === '') throw new ConfigError(['a DC/OS service account needs MONKEY_MARATHON_URLS or MONKEY_DCOS_LOGIN_URL']);
-  try {
-    return new ServiceAccountAuth({
-      uid: sa.uid,
-      privateKey,
-      loginUrl,
-      timeoutMs: m.timeoutMs,
-      clock,
-      ...(m.caFile === '' ? {} : { caFile: m.caFile }),
-    });
-  } catch (err) {
-    // The key is never echoed: only what is wrong with it.
-    throw new ConfigError([`marathon.serviceAccount: ${(err as Error).message}`], 'give the PEM-encoded RSA private key of the service account');
-  }
-}
 
 export function clientsFrom(
   config: MonkeyConfig,
@@ -153,26 +69,6 @@ export function clientsFrom(
         })
       : undefined;
   return { marathon, agents, ...(events === undefined ? {} : { events }) };
-}
-
-/** The one line of effective safety settings logged at start (and printed by `validate`). */
-export function safetySummary(config: MonkeyConfig, seed: string, schedule: CompiledSchedule): Record<string, unknown> {
-  const c = config.chaos;
-  return {
-    dryRun: c.dryRun,
-    optIn: c.optIn,
-    strategy: c.strategy,
-    maxKillsPerCycle: c.maxKills,
-    minHealthy: c.minHealthy,
-    include: c.include,
-    exclude: c.exclude,
-    haltOnWeakness: c.haltOnWeakness,
-    seed,
-    cron: config.schedule.cron,
-    timezone: config.schedule.timezone,
-    officeHours: schedule.description,
-    selfAppId: c.selfAppId === '' ? null : c.selfAppId,
-  };
 }
 
 /**

@@ -1,8 +1,8 @@
-import { chaosSettingsFrom, clientsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/wiring.js';
+import { checkClientSettings } from '../app/auth.js';
+import { chaosSettingsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/settings.js';
 import { checkJournalWritable } from '../config/journal-path.js';
 import { loadConfig } from '../config/load.js';
 import { MonkeyError } from '../errors.js';
-import { createLogger } from '../log.js';
 import { systemClock } from '../platform/clock.js';
 import { EXIT, type CliContext } from './context.js';
 
@@ -12,9 +12,8 @@ export function validate(ctx: CliContext): number {
   const schedule = scheduleFrom(config);
   const { seed, generated } = effectiveSeed(config);
   chaosSettingsFrom(config, seed);
-  if (config.marathon.urls.length > 0) {
-    clientsFrom(config, { clock: systemClock, logger: createLogger({ level: 'silent' }) });
-  }
+  // What building the clients would reject, without loading them (HTTP client, parsers, logger).
+  if (config.marathon.urls.length > 0) checkClientSettings(config, systemClock);
   const journalProblem = checkJournalWritable(config.journal.path);
   if (journalProblem !== null) {
     throw new MonkeyError('E_CONFIG', `invalid configuration: ${journalProblem}`, { hint: 'every kill is journaled before it is sent: the journal must be writable before anything runs' });
