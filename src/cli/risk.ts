@@ -2,7 +2,7 @@ import { chaosSettingsFrom, clientsFrom, effectiveSeed } from '../app/wiring.js'
 import { assessRisk } from '../chaos/risk.js';
 import { indexAgents, type AgentIndex } from '../chaos/select.js';
 import { loadConfig } from '../config/load.js';
-import type { AppFlag, DomainLoss, RiskReport } from '../domain/risk.js';
+import { lossRow, type AppFlag, type DomainLoss, type RiskReport } from '../domain/risk.js';
 import { createLogger } from '../log.js';
 import { systemClock } from '../platform/clock.js';
 import { EXIT, type CliContext } from './context.js';
@@ -55,14 +55,7 @@ export function formatRisk(r: RiskReport): string {
     out.push(
       ...table(
         ['APP', 'TARGET', kind.toUpperCase(), 'LOST', 'HEALTHY LEFT / FLOOR', 'RISK'],
-        losses.map((l) => [
-          l.appId,
-          l.chaosTarget ? 'yes' : 'no',
-          l.domainsAtRisk > 1 ? `${l.domain} (+${l.domainsAtRisk - 1} more)` : l.domain,
-          `${l.lost} of ${l.total}`,
-          `${l.healthyLeft} / ${l.floor ?? 'bad label'}`,
-          l.severity === 'all' ? 'all instances lost' : 'below the healthy floor',
-        ]),
+        losses.map(lossRow),
       ),
     );
   }

@@ -1,3 +1,4 @@
+import type { RiskReport } from '../domain/risk.js';
 import type { CycleSummary, QuarantineInfo, StateSnapshot } from './state.js';
 
 /**
@@ -8,34 +9,8 @@ import type { CycleSummary, QuarantineInfo, StateSnapshot } from './state.js';
  * Pure: the view holds every value, including the instant the page was made.
  */
 
-/**
- * The placement-risk report as far as the page reads it: a structural subset of RiskReport
- * (src/domain/risk.ts), so the page renders whatever assessRisk returns without depending on
- * fields it does not show.
- */
-export interface RiskView {
-  risky: boolean;
-  apps: number;
-  tasks: number;
-  host: readonly RiskLossView[];
-  rack: readonly RiskLossView[];
-  zone: readonly RiskLossView[];
-  singleInstance: readonly { appId: string; chaosTarget: boolean; instances: number }[];
-  noHealthChecks: readonly { appId: string; chaosTarget: boolean; instances: number }[];
-  placement?: { agentsKnown: boolean; agentsNote: string | null; withoutRack: number; withoutZone: number };
-}
-
-export interface RiskLossView {
-  appId: string;
-  chaosTarget: boolean;
-  domain: string;
-  domainsAtRisk: number;
-  lost: number;
-  total: number;
-  healthyLeft: number;
-  floor: number | null;
-  severity: 'all' | 'below-floor';
-}
+/** The placement-risk report (src/domain/risk.ts), as assessRisk returns it and /status carries it. */
+export type RiskView = RiskReport;
 
 export interface StatusView {
   /** ISO instant the page was made (the daemon's Clock). */

@@ -68,3 +68,15 @@ export interface RiskReport {
     withoutZone: number;
   };
 }
+
+/** One row of a loss table, the same in `marathon-monkey risk` and the report: app, target, domain, lost, healthy left / floor, risk. */
+export function lossRow(l: DomainLoss): string[] {
+  return [
+    l.appId,
+    l.chaosTarget ? 'yes' : 'no',
+    l.domainsAtRisk > 1 ? `${l.domain} (+${l.domainsAtRisk - 1} more)` : l.domain,
+    `${l.lost} of ${l.total}`,
+    `${l.healthyLeft} / ${l.floor ?? 'bad label'}`,
+    l.severity === 'all' ? 'all instances lost' : 'below the healthy floor',
+  ];
+}

@@ -1,5 +1,6 @@
 /** Words and numbers both renderers print the same way. */
 import type { KillOutcome, PlacementRiskSection, Report, WeaknessRow } from './compute.js';
+import { lossRow } from '../domain/risk.js';
 
 /** A duration as people read it: 850 ms, 4.2 s, 3 min 5 s. */
 export function formatMs(ms: number | null): string {
@@ -83,14 +84,7 @@ export function riskTables(section: PlacementRiskSection): { notes: string[]; ta
     tables.push({
       title: `If one ${kind} fails`,
       headers: ['App', 'Chaos target', kind[0]!.toUpperCase() + kind.slice(1), 'Lost', 'Healthy left / floor', 'Risk'],
-      rows: losses.map((l) => [
-        l.appId,
-        l.chaosTarget ? 'yes' : 'no',
-        l.domainsAtRisk > 1 ? `${l.domain} (+${l.domainsAtRisk - 1} more)` : l.domain,
-        `${l.lost} of ${l.total}`,
-        `${l.healthyLeft} / ${l.floor ?? 'bad label'}`,
-        l.severity === 'all' ? 'all instances lost' : 'below the healthy floor',
-      ]),
+      rows: losses.map(lossRow),
     });
   }
   for (const [title, list] of [['Single instance', r.singleInstance], ['No health checks', r.noHealthChecks]] as const) {

@@ -19,7 +19,7 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../../src/schedule/settings.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { app, codedError, killedButNotReplaced, replaced } from '../chaos/fixtures.js';
-import { parsePrometheus, sampleValue } from './helpers.js';
+import { parsePrometheus, sampleValue, shutDownAll } from './helpers.js';
 
 /**
  * The Daemon as an operator sees it: scheduler → gates → cycle → journal, /status, /metrics,
@@ -64,15 +64,7 @@ function daemonHooks(): void {
   });
 
   afterEach(async () => {
-    // A test that failed mid-watch leaves a cycle sleeping on its ManualClock: move time until the grace period cuts it.
-    const running = daemons.splice(0);
-    let done = false;
-    const all = Promise.all(running.map((r) => r.daemon.shutdown('test over'))).finally(() => (done = true));
-    for (let i = 0; i < 100 && !done; i++) {
-      for (const r of running) await r.clock.advance(1000);
-      await realDelay(1);
-    }
-    await all;
+    await shutDownAll(daemons.splice(0));
     await Promise.all(sims.splice(0).map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
   });

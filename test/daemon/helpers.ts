@@ -1,3 +1,5 @@
+import type { ManualClock } from '../../src/platform/clock.js';
+import { setTimeout as realDelay } from 'node:timers/promises';
 import { judge } from '../../src/chaos/phases/watch.js';
 import { REASONS, type Skip } from '../../src/domain/reasons.js';
 import { baseRecord, killRequestFor, recordSkips, skippedCycleRecord } from '../../src/chaos/record.js';
@@ -161,4 +163,18 @@ export function aCycleThatFailed(o: { victims?: Victim[]; code?: string; stage?:
   rec.counts = { ...rec.counts, victims: rec.victims.length };
   rec.error = { code: o.code ?? 'E_MARATHON_UNAVAILABLE', message: 'no leader', stage: o.stage ?? 'recheck' };
   return rec;
+}
+
+/**
+ * Shuts every daemon down. A test that failed mid-watch leaves a cycle sleeping on its ManualClock:
+ * time is moved on until the shutdown grace period cuts it.
+ */
+export async function shutDownAll(running: readonly { daemon: { shutdown(reason: string): Promise<void> }; clock: ManualClock }[]): Promise<void> {
+  let done = false;
+  const all = Promise.all(running.map((r) => r.daemon.shutdown('test over'))).finally(() => (done = true));
+  for (let i = 0; i < 100 && !done; i++) {
+    for (const r of running) await r.clock.advance(1000);
+    await realDelay(1);
+  }
+  await all;
 }

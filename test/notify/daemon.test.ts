@@ -17,7 +17,7 @@ import { NOTIFY_LOG, Notifier, slackChannel, webhookChannel } from '../../src/no
 import { ManualClock, systemClock } from '../../src/platform/clock.js';
 import { compileSchedule } from '../../src/schedule/settings.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { parsePrometheus, sampleValue } from '../daemon/helpers.js';
+import { parsePrometheus, sampleValue, shutDownAll } from '../daemon/helpers.js';
 import { hang, sendText, ServerPool } from '../helpers/http-server.js';
 import { testSettings } from '../helpers/settings.js';
 
@@ -46,14 +46,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  const all = running.splice(0);
-  let done = false;
-  const stopped = Promise.all(all.map((r) => r.daemon.shutdown('test over'))).finally(() => (done = true));
-  for (let i = 0; i < 100 && !done; i++) {
-    for (const r of all) await r.clock.advance(1000);
-    await realDelay(1);
-  }
-  await stopped;
+  await shutDownAll(running.splice(0));
   await Promise.all(sims.splice(0).map((s) => s.close()));
   await pool.closeAll();
   await rm(dir, { recursive: true, force: true });
@@ -99,6 +92,17 @@ async function post(url: string, path: string, body: Record<string, string>): Pr
 }
 
 describe('notifications from the daemon', () => {
+  /** Moves the clock in recovery-poll steps until the first cycle is journaled (its watch sleeps on the clock). */
+  async function firstCycle(clock: ManualClock): Promise<CycleRecord | undefined> {
+    for (let i = 0; i < 200; i++) {
+      const record = (await cycles())[0];
+      if (record !== undefined) return record;
+      await clock.advance(250);
+      await realDelay(3);
+    }
+    return undefined;
+  }
+
   /** A live daemon on the ManualClock with the given notifier, a slot every minute in office hours. */
   async function startDaemon(o: { clock: ManualClock; marathon: Awaited<ReturnType<typeof sim>>; logger: Logger; notifier: Notifier; maskedConfig?: Record<string, unknown>; metrics?: MonkeyMetrics }) {
     const daemon = new Daemon({
@@ -144,14 +148,7 @@ describe('notifications from the daemon', () => {
     assert.match(slack.requests[0]?.body ?? '', /Chaos kill: \/shop\/cart: killed 1 task of \/shop\/cart/);
     assert.deepEqual(await cycles(), [], 'announced before the cycle record exists');
 
-    let record: CycleRecord | undefined;
-    for (let i = 0; i < 200 && record === undefined; i++) {
-      record = (await cycles())[0];
-      if (record === undefined) {
-        await clock.advance(250);
-        await realDelay(3);
-      }
-    }
+    const record = await firstCycle(clock);
     assert.equal(record?.outcome, 'killed');
     await eventually('Slack hears the recovery', () => slack.requests.length >= 2);
     await realDelay(50);
@@ -188,14 +185,7 @@ describe('notifications from the daemon', () => {
     const { daemon, url } = await startDaemon({ clock, marathon, logger: log.logger, maskedConfig: loaded.masked, metrics, notifier });
 
     await clock.advance(MINUTE);
-    let record: CycleRecord | undefined;
-    for (let i = 0; i < 200 && record === undefined; i++) {
-      record = (await cycles())[0];
-      if (record === undefined) {
-        await clock.advance(250);
-        await realDelay(3);
-      }
-    }
+    const record = await firstCycle(clock);
     assert.ok(record, 'the cycle was journaled');
     assert.equal(record.outcome, 'killed', JSON.stringify(record.error ?? record.after));
     await eventually('the webhook request', () => hook.requests.length >= 1);
