@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseCommand } from '../../src/cli/args.js';
-import { UsageError } from '../../src/errors.js';
+import { usageError } from '../helpers/usage.js';
 
-function usageError(argv: string[]): UsageError {
-  try {
-    parseCommand(argv);
-  } catch (err) {
-    assert.ok(err instanceof UsageError, String(err));
-    return err;
-  }
-  assert.fail(`expected ${argv.join(' ')} to be rejected`);
-}
 
 describe('command line', () => {
   it('parses every command with its flags', () => {

@@ -19,7 +19,7 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../../src/schedule/settings.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { app, codedError, killedButNotReplaced, replaced } from '../chaos/fixtures.js';
-import { parsePrometheus, sampleValue, shutDownAll } from './helpers.js';
+import { eventually, parsePrometheus, sampleValue, shutDownAll } from './helpers.js';
 
 /**
  * The Daemon as an operator sees it: scheduler → gates → cycle → journal, /status, /metrics,
@@ -194,16 +194,6 @@ class FakeMarathon {
 
 // ------------------------------------------------------------------------------------------ helpers
 
-/** Polls (real time) until `check` returns a value; the daemon's work is real I/O between clock steps. */
-async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 1500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await realDelay(5);
-  }
-}
 
 async function journal(): Promise<JournalRecord[]> {
   try {

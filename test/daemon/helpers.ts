@@ -178,3 +178,14 @@ export async function shutDownAll(running: readonly { daemon: { shutdown(reason:
   }
   await all;
 }
+
+/** Polls (real time) until `check` returns a value; the daemon's work is real I/O between clock steps. */
+export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 1500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await realDelay(5);
+  }
+}

@@ -17,7 +17,7 @@ import { NOTIFY_LOG, Notifier, slackChannel, webhookChannel } from '../../src/no
 import { ManualClock, systemClock } from '../../src/platform/clock.js';
 import { compileSchedule } from '../../src/schedule/settings.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
-import { parsePrometheus, sampleValue, shutDownAll } from '../daemon/helpers.js';
+import { eventually, parsePrometheus, sampleValue, shutDownAll } from '../daemon/helpers.js';
 import { hang, sendText, ServerPool } from '../helpers/http-server.js';
 import { testSettings } from '../helpers/settings.js';
 
@@ -67,15 +67,6 @@ async function sim(clock: ManualClock): Promise<MarathonClient> {
   return new MarathonClient({ urls: s.marathonUrls, timeoutMs: 2000, retries: 0, clock });
 }
 
-async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await realDelay(5);
-  }
-}
 
 async function cycles(): Promise<CycleRecord[]> {
   try {
