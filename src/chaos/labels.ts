@@ -1,6 +1,9 @@
 import type { MarathonApp } from '../domain/marathon.js';
 import { parseBoolean } from '../platform/booleans.js';
+import { badLabel as bad, findLabel as find, type LabelProblem, monkeyLabels, unknownLabel, unquote } from '../platform/labels.js';
 import { LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT } from './settings.js';
+
+export { echoLabelValue, MAX_ECHOED_LABEL_CHARS, type LabelProblem } from '../platform/labels.js';
 
 /** Per-app chaos settings read from the app's labels, validated. */
 export interface AppLabels {
@@ -10,17 +13,6 @@ export interface AppLabels {
   recoveryTimeoutSeconds?: number;
 }
 
-export interface LabelProblem {
-  ok: false;
-  /** The label key as written on the app. */
-  label: string;
-  /** The value as written (whole; echo it only through echoLabelValue). */
-  value: string;
-  problem: string;
-  /** One line for skip records and `explain`, with the value shortened. */
-  detail: string;
-}
-
 export type LabelParse = { ok: true; labels: AppLabels } | LabelProblem;
 
 export type EnabledParse = { ok: true; enabled: boolean | undefined } | LabelProblem;
@@ -28,23 +20,6 @@ export type EnabledParse = { ok: true; enabled: boolean | undefined } | LabelPro
 const INTEGER = /^\s*\d+\s*$/;
 
 const KNOWN: ReadonlySet<string> = new Set([LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT]);
-
-/** Longest label value echoed into records, logs and `explain`; the rest is counted, not copied. */
-export const MAX_ECHOED_LABEL_CHARS = 64;
-
-/**
- * A label value as it may be echoed: JSON-quoted, at most MAX_ECHOED_LABEL_CHARS characters, the
- * rest summarised with the value's size. A 500 KB label echoed in full every cycle made every
- * journal record 1 MB.
- */
-export function echoLabelValue(value: string): string {
-  if (value.length <= MAX_ECHOED_LABEL_CHARS) return JSON.stringify(value);
-  let head = value.slice(0, MAX_ECHOED_LABEL_CHARS);
-  // Never cut a surrogate pair in half.
-  const last = head.charCodeAt(head.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
-  return `${JSON.stringify(head)}… (${Buffer.byteLength(value, 'utf8')} bytes)`;
-}
 
 /**
  * Reads and validates the `monkey.*` labels: `monkey.enabled` (a boolean, the words the
@@ -80,44 +55,6 @@ function parsedOf(app: MarathonApp): Parsed {
   const parsed = parseLabels(app.labels);
   cache.set(app.labels, parsed);
   return parsed;
-}
-
-type Found = { key: string; value: string } | LabelProblem | undefined;
-
-/** The monkey.* labels by lower-cased key, each with every spelling found on the app. */
-function monkeyLabels(labels: Record<string, string>): Map<string, { key: string; value: string }[]> {
-  const out = new Map<string, { key: string; value: string }[]>();
-  for (const key of Object.keys(labels)) {
-    const name = key.trim().toLowerCase();
-    if (!name.startsWith('monkey.')) continue;
-    const value = labels[key];
-    if (typeof value !== 'string') continue;
-    const list = out.get(name);
-    if (list) list.push({ key, value });
-    else out.set(name, [{ key, value }]);
-  }
-  return out;
-}
-
-function find(found: Map<string, { key: string; value: string }[]>, name: string): Found {
-  const list = found.get(name);
-  if (list === undefined) return undefined;
-  const first = list[0]!;
-  if (list.every((l) => l.value === first.value)) return first;
-  const keys = list.map((l) => l.key).join(', ');
-  const problem = 'are one label in different case with different values; keep one';
-  return { ok: false, label: keys, value: first.value, problem, detail: `labels ${list.map((l) => `${l.key}=${echoLabelValue(l.value)}`).join(', ')} ${problem}` };
-}
-
-function bad(key: string, value: string, problem: string): LabelProblem {
-  return { ok: false, label: key, value, problem, detail: `label ${key}=${echoLabelValue(value)} ${problem}` };
-}
-
-/** Trimmed, with one pair of surrounding straight quotes (`"…"` or `'…'`) removed. */
-function unquote(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.at(-1) === v[0]) return v.slice(1, -1).trim();
-  return v;
 }
 
 function parseLabels(raw: Record<string, string>): Parsed {
@@ -158,8 +95,7 @@ function parseLabels(raw: Record<string, string>): Parsed {
   for (const [name, list] of found) {
     if (!KNOWN.has(name)) {
       const { key, value } = list[0]!;
-      const problem = `is not a marathon-monkey label (they are ${[...KNOWN].join(', ')})`;
-      return { enabled, all: { ok: false, label: key, value, problem, detail: `label ${echoLabelValue(key)} ${problem}` } };
+      return { enabled, all: unknownLabel(key, value, KNOWN) };
     }
   }
   return { enabled, all: { ok: true, labels } };
