@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import convict from 'convict';
 import { parseBoolean } from '../platform/booleans.js';
+import { parseHostAllowList } from '../platform/host-allow.js';
+import { parseStatusRanges } from '../platform/status-ranges.js';
 
 /**
  * The one configuration schema. Every key has doc, format, default and env; the env names are
@@ -58,6 +60,25 @@ convict.addFormat({
   name: 'string-list',
   validate(value: unknown) {
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of strings (comma-separated in the environment)');
+  },
+  coerce: listCoerce,
+});
+
+convict.addFormat({
+  name: 'status-ranges',
+  validate(value: unknown) {
+    if (typeof value !== 'string') throw new Error('must be HTTP statuses and ranges, e.g. 200-299,503');
+    const parsed = parseStatusRanges(value);
+    if (!parsed.ok) throw new Error(parsed.problem);
+  },
+});
+
+convict.addFormat({
+  name: 'host-allow-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error('must be a list of host-name globs and CIDRs (comma-separated in the environment)');
+    const parsed = parseHostAllowList(value as string[]);
+    if (!parsed.ok) throw new Error(parsed.problem);
   },
   coerce: listCoerce,
 });
@@ -261,6 +282,17 @@ export const schema = {
     retries: { doc: 'Retries of a notification that failed (no answer, 5xx, 408, 429), with backoff from 1 s doubling to 30 s.', format: 'int>=0', default: 3, env: 'MONKEY_NOTIFY_RETRIES' },
     queueSize: { doc: 'Notifications waiting per receiver; when full, the oldest is dropped (and counted).', format: 'int>=1', default: 100, env: 'MONKEY_NOTIFY_QUEUE_SIZE' },
   },
+  probe: {
+    intervalMs: { doc: 'Milliseconds between two probes of the service during a kill (label monkey.probe.interval-ms overrides).', format: 'int>=1', default: 500, env: 'MONKEY_PROBE_INTERVAL_MS' },
+    timeoutMs: { doc: "Timeout of one probe of the service, in milliseconds (label monkey.probe.timeout-ms overrides).", format: 'int>=1', default: 2000, env: 'MONKEY_PROBE_TIMEOUT_MS' },
+    tolerance: { doc: 'HTTP statuses an HTTP probe counts as healthy: statuses and ranges, e.g. 200-299,503 (label monkey.probe.tolerance overrides).', format: 'status-ranges', default: '200-399', env: 'MONKEY_PROBE_TOLERANCE' },
+    allow: {
+      doc: "Hosts probes may connect to: host-name globs (*.svc.example.com) and CIDRs (10.0.0.0/8), comma-separated; a probed task's own host is always allowed. Empty: any host.",
+      format: 'host-allow-list',
+      default: [] as string[],
+      env: 'MONKEY_PROBE_ALLOW',
+    },
+  },
   log: {
     level: { doc: 'Log level.', format: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), default: 'info', env: 'MONKEY_LOG_LEVEL' },
     format: { doc: 'Log lines: json (one JSON object a line), pretty (human-readable), or auto: pretty only when the output is a terminal.', format: oneOf('auto', 'json', 'pretty'), default: 'auto', env: 'MONKEY_LOG_FORMAT' },
@@ -277,9 +309,9 @@ type FormatValue<F> = F extends 'strict-boolean'
   ? boolean
   : F extends 'int>=0' | 'int>=1' | 'tcp-port' | 'fraction'
     ? number
-    : F extends 'url-list' | 'string-list'
+    : F extends 'url-list' | 'string-list' | 'host-allow-list'
       ? readonly string[]
-      : F extends 'optional-url' | 'secret-url' | 'host' | StringConstructor
+      : F extends 'optional-url' | 'secret-url' | 'host' | 'status-ranges' | StringConstructor
         ? string
         : F extends (infer L)[]
           ? L
