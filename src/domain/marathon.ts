@@ -34,9 +34,10 @@ export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
 
 /**
  * A task as marathon-monkey keeps it: what victim selection, guards, the kill and the journal read.
- * The client validates the rest of Marathon's task (ports, ipAddresses, healthCheckResults, role)
- * but does not keep it: the steady state is judged on the app's counts, and a 50,000-task listing
- * is a third of the size without them (see parse.ts).
+ * The client validates the rest of Marathon's task (servicePorts, ipAddresses, healthCheckResults,
+ * role) but does not keep it: the steady state is judged on the app's counts, and a 50,000-task
+ * listing is a third of the size without them (see parse.ts). The host ports are kept for the
+ * per-task service probes.
  */
 export interface MarathonTask {
   id: string;
@@ -55,6 +56,8 @@ export interface MarathonTask {
   /** Fault domain of the task's agent (Marathon ≥1.6). */
   region?: string;
   zone?: string;
+  /** The task's host ports, in the app's port order (absent when it has none; may be shared and frozen). */
+  ports?: readonly number[];
 }
 
 export interface HealthCheck {

@@ -69,7 +69,7 @@ export function parseBody(text: string, contentType: string | undefined, ctx: Pa
 // Every field Marathon documents is validated, but the normalised objects are fresh, compact copies
 // holding only what marathon-monkey reads (types.ts): the parsed JSON is garbage at once and dies
 // young, and only the copies outlive the parse. On the cycle benchmark's 50,000-task listing that
-// is ~15 MB kept instead of ~45 MB (tasks fixed up in place, with ports, addresses and health
+// is ~15 MB kept instead of ~45 MB (tasks fixed up in place, with service ports, addresses and health
 // results), and the garbage collector's copying of what survives was most of the listing's cost.
 
 /**
@@ -347,8 +347,9 @@ function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined,
   const appId = ownAppId === appIdFallback ? appIdFallback : ownAppId;
   const id = r.nonEmptyString(o.id, 'id');
   const host = once(shared, r.string(o.host, 'host'));
-  // Validated although nothing downstream reads them: a listing with these wrong is not to be trusted.
-  r.numbers(o.ports, 'ports');
+  // The host ports are what a per-task service probe connects to (src/probe); servicePorts is
+  // validated although nothing downstream reads it: a listing with it wrong is not to be trusted.
+  const ports = r.numbers(o.ports, 'ports');
   r.numbers(o.servicePorts, 'servicePorts');
   const ipAddresses = r.optArray(o.ipAddresses, 'ipAddresses');
   if (ipAddresses.length > 0) {
@@ -387,7 +388,26 @@ function parseTask(r: PathReader, v: unknown, appIdFallback: string | undefined,
   if (version !== undefined) task.version = version === previous?.version ? previous.version : once(shared, version);
   if (region !== undefined) task.region = region === previous?.region ? previous.region : once(shared, region);
   if (zone !== undefined) task.zone = zone === previous?.zone ? previous.zone : once(shared, zone);
+  if (ports.length > 0) task.ports = ports.length === 1 ? singlePort(ports[0]!) : ports;
   return task;
+}
+
+/**
+ * Frozen one-port arrays, one per port number for the life of the process. Most tasks have one
+ * host port from Mesos's small range (31000-32000 by default), so 50,000 tasks share about a
+ * thousand arrays instead of each keeping its own (~3 MB on the cycle benchmark's listing), and
+ * the shared ones never become garbage. Tasks with several ports keep their parsed array.
+ */
+const SINGLE_PORTS = new Map<number, readonly number[]>();
+
+function singlePort(port: number): readonly number[] {
+  let ports = SINGLE_PORTS.get(port);
+  if (ports === undefined) {
+    ports = Object.freeze([port]);
+    // A hostile listing of fractional or huge "ports" must not grow the map without bound.
+    if (Number.isInteger(port) && port >= 0 && port <= 65535) SINGLE_PORTS.set(port, ports);
+  }
+  return ports;
 }
 
 /** The string equal to `s` seen first in this listing. */

@@ -17,7 +17,7 @@ const apps = { method: 'GET', endpoint: '/v2/apps' };
 const app = { method: 'GET', endpoint: '/v2/apps/x' };
 const kill = { method: 'POST', endpoint: '/v2/tasks/delete' };
 /** The keys a normalised task may have (types.ts MarathonTask). */
-const TASK_KEYS = new Set(['id', 'appId', 'host', 'slaveId', 'state', 'stagedAt', 'startedAt', 'version', 'localVolumes', 'region', 'zone']);
+const TASK_KEYS = new Set(['id', 'appId', 'host', 'slaveId', 'state', 'stagedAt', 'startedAt', 'version', 'localVolumes', 'region', 'zone', 'ports']);
 
 describe('contract: the parser accepts real Marathon payloads', () => {
   const listings = [
@@ -38,7 +38,8 @@ describe('contract: the parser accepts real Marathon payloads', () => {
         assert.equal(typeof a.labels, 'object');
         for (const t of a.tasks) {
           assert.ok(Array.isArray(t.localVolumes));
-          // Only the kept fields: ports, addresses and health results are validated, not kept.
+          // Only the kept fields: service ports, addresses and health results are validated, not kept.
+          if (t.ports !== undefined) assert.ok(t.ports.length > 0 && t.ports.every((p) => Number.isInteger(p)), `${file}: task ports`);
           for (const key of Object.keys(t)) assert.ok(TASK_KEYS.has(key), `${file}: task key ${key}`);
           assert.match(t.state, /^TASK_/);
           assert.equal(t.appId, a.id);

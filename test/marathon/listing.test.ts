@@ -339,11 +339,11 @@ describe('marathon listing: tasks, validated and kept compact', () => {
     assert.ok(errors > mutants.length / 2, `${errors} of ${mutants.length} mutants fail`);
   });
 
-  it('only the kept fields, with their defaults; ports, addresses, health results and unknown keys are not kept', () => {
+  it('only the kept fields, with their defaults; service ports, addresses, health results and unknown keys are not kept', () => {
     const text = JSON.stringify({ apps: [app('/a', { tasks: [{ ...full, extra: 1, healthCheckResults: [{ alive: true, taskId: 'a.t1', extra: 2 }] }, { id: 'a.t2', host: 'h' }] })] });
     const [a] = onePiece(text);
     assert.ok(a !== undefined);
-    const { ports: _ports, servicePorts: _servicePorts, ipAddresses: _ipAddresses, healthCheckResults: _results, role: _role, ...kept } = full;
+    const { servicePorts: _servicePorts, ipAddresses: _ipAddresses, healthCheckResults: _results, role: _role, ...kept } = full;
     assert.deepStrictEqual(a.tasks[0], kept);
     assert.deepStrictEqual(a.tasks[1], { id: 'a.t2', appId: '/a', host: 'h', state: 'TASK_STAGING', localVolumes: [] });
   });

@@ -71,6 +71,26 @@ describe('marathon parse: JSON paths of failures deep inside a listing', () => {
     assert.deepEqual(apps[1]?.labels, { team: 'x', 'odd key': 'y' });
   });
 
+  it('keeps the task host ports (what a per-task probe connects to), and no ports key when there are none', () => {
+    const withPorts = parseAppList({ apps: [app()] }, ctx);
+    assert.deepEqual(withPorts[0]?.tasks[1]?.ports, [31000, 31001]);
+    const none = app();
+    const [t1, t2] = none.tasks as Record<string, unknown>[];
+    t1!.ports = [];
+    delete t2!.ports;
+    const parsed = parseAppList({ apps: [none] }, ctx);
+    for (const t of parsed[0]!.tasks) assert.equal('ports' in t, false);
+  });
+
+  it('one-port tasks share one frozen array per port (a 50,000-task listing keeps ~1,000 arrays, not 50,000)', () => {
+    const a = app();
+    for (const t of a.tasks as Record<string, unknown>[]) t.ports = [31007];
+    const [t1, t2] = parseAppList({ apps: [a] }, ctx)[0]!.tasks;
+    assert.deepEqual(t1?.ports, [31007]);
+    assert.equal(t1?.ports, t2?.ports);
+    assert.ok(Object.isFrozen(t1?.ports));
+  });
+
   for (const [name, mutate, message] of cases) {
     it(name, () => {
       const bad = app();
