@@ -7,6 +7,7 @@
 //   chaos, journal              the decisions (pure); the audit journal — on the domain only
 //   marathon, mesos, config, sim   adapters: on the domain and http, never on chaos
 //   report                      the journal as a report (pure): on the domain and the journal
+//   export                      a journaled cycle in another tool's format (pure): likewise
 //   notify                      webhook and Slack notifications: on the domain and http
 //   app                         wiring: config → clients and settings
 //   daemon                      the long-running process
@@ -27,10 +28,11 @@ export const LAYERS = {
   config: ['http', 'platform'],
   sim: ['domain', 'platform'],
   report: ['domain', 'platform', 'journal'],
+  export: ['domain', 'platform', 'journal'],
   notify: ['domain', 'platform', 'http'],
   app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify'],
   daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify'],
-  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'notify'],
+  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'export', 'notify'],
 };
 
 /** Files at the top of src/ (errors.ts, log.ts) every folder but the domain may use. */

@@ -13,10 +13,13 @@ export type Command =
   | { name: 'resume'; reason?: string }
   | { name: 'sim'; port?: number; scenario?: string }
   | { name: 'report'; format: ReportFormat; since?: Date; out?: string }
+  | { name: 'export'; format: ExportFormat; cycle?: string; out?: string }
   | { name: 'help'; topic?: string }
   | { name: 'version' };
 
 export type ReportFormat = 'html' | 'md' | 'json';
+
+export type ExportFormat = 'chaostoolkit';
 
 export const USAGE = `marathon-monkey — chaos engineering for Marathon
 
@@ -36,6 +39,9 @@ Usage:
   marathon-monkey report [--since DATE] [--format html|md|json] [--out FILE]
                                              kills, time to recover, weaknesses and skips from the
                                              journal; the format follows --out's extension, else md
+  marathon-monkey export --format chaostoolkit [--cycle ID] [--out FILE]
+                                             a journaled cycle (default: the last that killed) as a
+                                             Chaos Toolkit journal (experiment, steady states, run)
   marathon-monkey sim [--port N] [--scenario FILE]
                                              serve a simulated Marathon + Mesos master on 127.0.0.1
   marathon-monkey help [config]              this text, or every configuration key
@@ -44,7 +50,7 @@ Usage:
 Configuration comes from MONKEY_CONFIG (a JSON file) and MONKEY_* environment variables;
 \`marathon-monkey help config\` lists them all.`;
 
-const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'risk', 'validate', 'resume', 'report', 'sim', 'help'];
+const COMMANDS = ['start', 'run', 'once', 'plan', 'explain', 'risk', 'validate', 'resume', 'report', 'export', 'sim', 'help'];
 
 /** Parses argv (without node and script). Every mistake is a UsageError that names it and the fix. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -94,6 +100,8 @@ export function parseCommand(argv: readonly string[]): Command {
     }
     case 'report':
       return parseReport(rest);
+    case 'export':
+      return parseExport(rest);
     case 'sim': {
       const { values } = strictParse(first, rest, { port: { type: 'string' }, scenario: { type: 'string' } });
       const cmd: Command = { name: 'sim' };
@@ -129,6 +137,22 @@ function parseReport(args: string[]): Command {
   if (typeof values.out === 'string') format ??= formatOfFile(values.out);
   const cmd: Command = { name: 'report', format: format ?? 'md' };
   if (typeof values.since === 'string') cmd.since = parseSince(values.since);
+  if (typeof values.out === 'string') cmd.out = values.out;
+  return cmd;
+}
+
+const EXPORT_FORMATS: readonly ExportFormat[] = ['chaostoolkit'];
+
+/** `--format` is required: the one format today, named so that others can come without a default changing. */
+function parseExport(args: string[]): Command {
+  const { values } = strictParse('export', args, { format: { type: 'string' }, cycle: { type: 'string' }, out: { type: 'string' } });
+  const example = 'e.g. `marathon-monkey export --format chaostoolkit --out journal.json`';
+  if (values.format === undefined) throw new UsageError('export needs --format chaostoolkit', example);
+  if (!EXPORT_FORMATS.includes(values.format as ExportFormat)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${String(values.format)}"`, example);
+  if (values.cycle === '') throw new UsageError('--cycle needs a cycle id, e.g. --cycle c-20261123T100000Z-mb1x2', 'list the cycle ids with `marathon-monkey report --format json`');
+  if (values.out === '') throw new UsageError('--out needs a file name, e.g. --out journal.json');
+  const cmd: Command = { name: 'export', format: values.format as ExportFormat };
+  if (typeof values.cycle === 'string') cmd.cycle = values.cycle;
   if (typeof values.out === 'string') cmd.out = values.out;
   return cmd;
 }

@@ -39,6 +39,8 @@ async function dispatch(command: Command, ctx: CliContext): Promise<number> {
       return (await import('./resume.js')).resume(command.reason, ctx);
     case 'report':
       return (await import('./report.js')).report(command, ctx);
+    case 'export':
+      return (await import('./export.js')).exportCycle(command, ctx);
     case 'once':
       return (await import('./cycle-commands.js')).once(command.json, ctx);
     case 'plan':

@@ -61,7 +61,7 @@ async function render(r: Report, format: ReportFormat): Promise<string> {
 }
 
 /** A journal that is not there is a wrong MONKEY_JOURNAL, not an empty report. */
-async function assertReadable(path: string): Promise<void> {
+export async function assertReadable(path: string): Promise<void> {
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
