@@ -98,7 +98,7 @@ export interface ProbeResult {
   toleranceMet: boolean;
   startMs: number;
   endMs: number;
-  /** Why the probe failed, as Chaos Toolkit's exception lines. */
+  /** Why the probe failed to run (written only then, as Chaos Toolkit does). */
   exception?: string;
 }
 
@@ -150,7 +150,7 @@ export function steadyState(results: readonly ProbeResult[]): CtkSteadyState | n
       start: ctkTime(r.startMs),
       end: ctkTime(r.endMs),
       duration: seconds(r.endMs - r.startMs),
-      ...(r.exception === undefined ? {} : { exception: [r.exception] }),
+      ...(r.succeeded || r.exception === undefined ? {} : { exception: [r.exception] }),
       tolerance_met: r.succeeded && r.toleranceMet,
     })),
   };
@@ -211,7 +211,8 @@ export function marathonProbeResults(record: CycleRecord): ProbeResults {
     if (a.health === null) {
       after.push({ probe, output: null, succeeded: false, toleranceMet: false, startMs: killedAt, endMs, exception: `no read of ${appId} succeeded during the recovery watch (${a.polls} tried)` });
     } else {
-      after.push({ probe, output: appBody(appId, a.health), succeeded: true, toleranceMet: a.recovered, startMs: killedAt, endMs, ...(a.recovered || a.lastProblem === undefined ? {} : { exception: a.lastProblem }) });
+      // Out of tolerance is not an exception in Chaos Toolkit's terms (the probe ran); why is in the extension's recovery.
+      after.push({ probe, output: appBody(appId, a.health), succeeded: true, toleranceMet: a.recovered, startMs: killedAt, endMs });
     }
   }
   return { before, after };

@@ -100,8 +100,22 @@ describe('Chaos Toolkit export: a journaled cycle as a Chaos Toolkit journal', (
     assert.equal(p?.tolerance_met, false);
     assert.equal(p?.status, 'succeeded', 'the probe ran; its figure was out of tolerance');
     assert.deepEqual((p?.output as { body: { app: HealthSnapshot } }).body.app.tasksHealthy, 2);
-    assert.deepEqual(p?.exception, ['tasksHealthy 2 < instances 3']);
+    assert.equal(p?.exception, undefined, 'Chaos Toolkit writes exception only for a probe that failed to run');
+    assert.equal((j.experiment.extensions[0]?.recovery as Record<string, { lastProblem?: string }>)['/weak/billing']?.lastProblem, 'tasksHealthy 2 < instances 3');
     assert.equal(p?.duration, 300, 'the whole recovery deadline');
+  });
+
+  it('no read succeeded during the watch: the after-probe failed to run, no output', () => {
+    const r = cycle({ '/dark': 'not-recovered' });
+    r.after['/dark'] = { ...notRecovered(), health: null, polls: 4 };
+    const j = toChaosToolkitJournal(r, ENV);
+    assertValid(j);
+    const p = j.steady_states.after?.probes[0];
+    assert.equal(p?.status, 'failed');
+    assert.equal(p?.output, null);
+    assert.equal(p?.tolerance_met, false);
+    assert.deepEqual(p?.exception, ['no read of /dark succeeded during the recovery watch (4 tried)']);
+    assert.equal(j.deviated, true);
   });
 
   it('several apps: one probe each, named by app; one weak app makes the whole experiment deviate', () => {
