@@ -56,6 +56,8 @@ export class SimInstance {
   wiped = false;
   /** When the instance started waiting for a (re)launch (the queue's `since`). */
   waitingSince: number | undefined;
+  /** Launched by the simulator after it started (a replacement), not placed at start: serve weaknesses hit these. */
+  relaunched = false;
 
   constructor(
     readonly app: SimApp,
@@ -114,7 +116,7 @@ export class SimApp {
     return this.def.id;
   }
   get labels(): Record<string, string> {
-    return this.def.labels;
+    return this.resolvedLabels ?? this.def.labels;
   }
   get healthChecks(): ScenarioHealthCheck[] {
     return this.def.healthChecks;
@@ -122,6 +124,24 @@ export class SimApp {
   get weakness(): Weakness {
     return this.def.weakness;
   }
+  /** Tasks report this host instead of their agent's when the app serves for real (serve.ts), so `host:ports[0]` reaches them. */
+  get taskHost(): string | undefined {
+    return this.def.serve === undefined ? undefined : SERVE_HOST;
+  }
+
+  /** The labels with `${service}`, `${service.host}`, `${service.port}` replaced once the service endpoint listens. */
+  setService(url: string, port: number): void {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.def.labels)) {
+      out[k] = v.replaceAll('${service}', url).replaceAll('${service.host}', SERVE_HOST).replaceAll('${service.port}', String(port));
+    }
+    this.resolvedLabels = out;
+    this.serviceAddress = url;
+    this.touch();
+  }
+  /** `${service}`: the HTTP URL of the health path, or `host:port` for TCP; set by serve.ts. */
+  serviceAddress: string | undefined;
+  private resolvedLabels: Record<string, string> | undefined;
 
   touch(): void {
     this.cacheWithTasks = undefined;
@@ -142,6 +162,20 @@ export interface SimEvent {
   eventType: string;
   /** The JSON payload, including `eventType` and `timestamp`. */
   payload: Record<string, unknown>;
+}
+
+/** Where serving tasks listen (and what they report as their host). */
+export const SERVE_HOST = '127.0.0.1';
+
+/**
+ * Told when a task starts and stops running, synchronously inside `advance()` or `kill()`, so real
+ * endpoints (serve.ts) open and close with the model. `portFor` gives a relaunched task the port
+ * it will serve on, or undefined for an agent port.
+ */
+export interface TaskObserver {
+  running(inst: SimInstance, at: number): void;
+  stopped(inst: SimInstance, at: number): void;
+  portFor(inst: SimInstance): number | undefined;
 }
 
 type Step = 'killed' | 'relaunch' | 'starting' | 'running' | 'health';
@@ -167,6 +201,7 @@ export class SimCluster {
   private readonly byUuid = new Map<string, SimInstance>();
   private readonly listeners = new Set<(e: SimEvent) => void>();
   private lastAdvance = -Infinity;
+  private observer: TaskObserver | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -245,6 +280,11 @@ export class SimCluster {
     return this.clock.now();
   }
 
+  /** One observer (the simulator's endpoints); replaces any earlier one. */
+  setTaskObserver(observer: TaskObserver | undefined): void {
+    this.observer = observer;
+  }
+
   onEvent(listener: (e: SimEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -320,6 +360,8 @@ export class SimCluster {
       inst.epoch++;
       inst.killPending = true;
       killed.push(inst);
+      // The process gets its SIGTERM now: it stops serving before TASK_KILLED.
+      this.observer?.stopped(inst, now);
       if (this.taskKilling) {
         inst.state = 'TASK_KILLING';
         this.emitStatus(inst, now, 'TASK_KILLING', 'Killing');
@@ -389,6 +431,7 @@ export class SimCluster {
         const hadHealth = app.healthChecks.length > 0 && inst.health !== undefined;
         inst.killPending = false;
         inst.state = 'TASK_KILLED';
+        this.observer?.stopped(inst, at);
         this.emitStatus(inst, at, 'TASK_KILLED', 'Killed');
         if (hadHealth) this.emit('instance_health_changed_event', at, { instanceId: inst.instanceId, runSpecId: app.id, healthy: null, runSpecVersion: app.version });
         inst.stagedAt = undefined;
@@ -422,7 +465,8 @@ export class SimCluster {
         inst.startedAt = undefined;
         inst.health = undefined;
         inst.waitingSince = undefined;
-        inst.ports = [this.allocatePort(agent)];
+        inst.relaunched = true;
+        inst.ports = [this.observer?.portFor(inst) ?? this.allocatePort(agent)];
         this.emit('instance_changed_event', at, instanceChanged(inst, 'Provisioned'));
         this.schedule(at + this.timings.stagingMs, { kind: 'instance', step: 'starting', inst, epoch: inst.epoch });
         return;
@@ -435,6 +479,7 @@ export class SimCluster {
       case 'running':
         inst.state = 'TASK_RUNNING';
         inst.startedAt = at;
+        this.observer?.running(inst, at);
         this.emitStatus(inst, at, 'TASK_RUNNING', 'Running');
         if (app.healthChecks.length > 0) {
           this.schedule(at + this.timings.healthyAfterMs, { kind: 'instance', step: 'health', inst, epoch: inst.epoch });
@@ -462,8 +507,8 @@ export class SimCluster {
       taskStatus,
       message: taskStatus === 'TASK_KILLED' ? 'Command terminated with signal Terminated' : '',
       appId: inst.app.id,
-      host: agent?.hostname ?? '',
-      ipAddresses: agent ? [{ ipAddress: agent.hostname, protocol: 'IPv4' }] : [],
+      host: agent ? (inst.app.taskHost ?? agent.hostname) : '',
+      ipAddresses: agent ? [{ ipAddress: inst.app.taskHost ?? agent.hostname, protocol: 'IPv4' }] : [],
       ports: taskStatus === 'TASK_KILLED' ? [] : inst.ports,
       version: inst.app.version,
     });
@@ -590,7 +635,7 @@ function instanceChanged(inst: SimInstance, condition: string): Record<string, u
     condition,
     runSpecId: inst.app.id,
     agentId: inst.agent?.id ?? null,
-    host: inst.agent?.hostname ?? null,
+    host: inst.agent ? (inst.app.taskHost ?? inst.agent.hostname) : null,
     runSpecVersion: inst.app.version,
   };
 }

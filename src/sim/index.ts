@@ -7,8 +7,10 @@ export type { StartSimOptions, RunningSim, RequestLogEntry, StreamFaults } from 
 export { loadScenario, parseScenario, generateSyntheticScenario, DEFAULT_FAULTS, DEFAULT_TIMINGS } from './scenario.js';
 export { ACS_LOGIN_PATH } from './auth.js';
 export type { LoginRecord } from './auth.js';
-export type { SimAuthConfig, Scenario, ScenarioApp, ScenarioAgent, ScenarioHealthCheck, ScenarioTimings, FaultSettings, Weakness, AttributeValue } from './scenario.js';
-export { SimCluster, SimApp, SimInstance } from './cluster.js';
+export type { SimAuthConfig, Scenario, ScenarioApp, ScenarioAgent, ScenarioHealthCheck, ScenarioTimings, FaultSettings, Weakness, AttributeValue, ScenarioServe } from './scenario.js';
+export { SimCluster, SimApp, SimInstance, SERVE_HOST } from './cluster.js';
+export { ServeEndpoints, taskAnswer } from './serve.js';
+export type { TaskAnswer } from './serve.js';
 export type { SimAgent, SimEvent, SimDeployment, HealthResult, InstanceState } from './cluster.js';
 export { countsOf } from './render.js';
 export { parseTaskId, safeAppId } from './ids.js';

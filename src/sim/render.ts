@@ -35,7 +35,7 @@ export function renderTask(inst: SimInstance): Record<string, unknown> {
   const task: Record<string, unknown> = {
     id: inst.taskId,
     appId: inst.app.id,
-    host: agent.hostname,
+    host: inst.app.taskHost ?? agent.hostname,
     slaveId: agent.id,
     state: inst.state,
   };
@@ -47,7 +47,7 @@ export function renderTask(inst: SimInstance): Record<string, unknown> {
   }
   task.ports = terminal ? [] : inst.ports;
   task.servicePorts = inst.app.servicePorts;
-  task.ipAddresses = [{ ipAddress: agent.hostname, protocol: 'IPv4' }];
+  task.ipAddresses = [{ ipAddress: inst.app.taskHost ?? agent.hostname, protocol: 'IPv4' }];
   task.healthCheckResults = inst.health && !terminal ? [inst.health] : [];
   task.localVolumes = inst.app.def.persistentVolumes ? [{ containerPath: 'data', persistenceId: `${inst.instanceId}#data` }] : [];
   task.role = '*';
@@ -73,14 +73,15 @@ export function taskJson(inst: SimInstance): string {
   const agent = inst.agent as SimAgent;
   const app = inst.app;
   const terminal = inst.isTerminal;
-  let s = `{"id":${q(inst.taskId)},"appId":${q(app.id)},"host":${q(agent.hostname)},"slaveId":${q(agent.id)},"state":"${inst.state}"`;
+  const host = app.taskHost ?? agent.hostname;
+  let s = `{"id":${q(inst.taskId)},"appId":${q(app.id)},"host":${q(host)},"slaveId":${q(agent.id)},"state":"${inst.state}"`;
   if (!terminal) {
     if (inst.stagedAt !== undefined) s += `,"stagedAt":"${iso(inst.stagedAt)}"`;
     if (inst.startedAt !== undefined) s += `,"startedAt":"${iso(inst.startedAt)}"`;
     s += `,"version":"${app.version}"`;
   }
   s += `,"ports":[${terminal ? '' : inst.ports.join(',')}],"servicePorts":[${app.servicePorts.join(',')}]`;
-  s += `,"ipAddresses":[{"ipAddress":${q(agent.hostname)},"protocol":"IPv4"}]`;
+  s += `,"ipAddresses":[{"ipAddress":${q(host)},"protocol":"IPv4"}]`;
   s += `,"healthCheckResults":${inst.health && !terminal ? `[${q(inst.health)}]` : '[]'}`;
   s += `,"localVolumes":${app.def.persistentVolumes ? `[{"containerPath":"data","persistenceId":${q(`${inst.instanceId}#data`)}}]` : '[]'},"role":"*"`;
   if (agent.region !== undefined) s += `,"region":${q(agent.region)}`;
@@ -99,7 +100,7 @@ export function renderDefinition(app: SimApp): Record<string, unknown> {
     disk: d.disk,
     executor: '',
     instances: app.target,
-    labels: d.labels,
+    labels: app.labels,
     maxLaunchDelaySeconds: 300,
     mem: d.mem,
     gpus: 0,

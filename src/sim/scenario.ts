@@ -41,7 +41,21 @@ export type Weakness =
   | { kind: 'none' }
   | { kind: 'never-relaunches' }
   | { kind: 'never-healthy' }
-  | { kind: 'slow-recovery'; extraMs: number };
+  | { kind: 'slow-recovery'; extraMs: number }
+  /** The app's service endpoint keeps a killed task in rotation this long (its share of requests fails). */
+  | { kind: 'lb-lag'; seconds: number }
+  /** A relaunched task answers 503 this long after TASK_RUNNING (Marathon may already call it healthy). */
+  | { kind: 'slow-warmup'; seconds: number }
+  /** A relaunched TCP task accepts connections but never echoes. */
+  | { kind: 'echo-broken' };
+
+/**
+ * What the app's tasks really serve on 127.0.0.1 while TASK_RUNNING (src/sim/serve.ts):
+ * `{"http": {"path": "/health"}}` answers GET <path> as the task's health says (200 or 503);
+ * `{"tcp": {"echo": true}}` accepts connections and echoes what it reads (`echo: false`: accepts
+ * and reads only).
+ */
+export type ScenarioServe = { protocol: 'http'; path: string } | { protocol: 'tcp'; echo: boolean };
 
 export interface ScenarioHealthCheck {
   protocol: string;
@@ -74,6 +88,8 @@ export interface ScenarioApp {
   unhealthy: boolean;
   /** The app carries a `lastTaskFailure` from a minute before the simulator started. */
   recentFailure: boolean;
+  /** Real endpoints for the app's running tasks and a service endpoint over them; absent: nothing listens. */
+  serve?: ScenarioServe | undefined;
 }
 
 export interface FaultSettings {
@@ -164,6 +180,11 @@ export const DEFAULT_FAULTS: FaultSettings = {
 };
 
 export const DEFAULT_SLOW_RECOVERY_EXTRA_MS = 5000;
+export const DEFAULT_LB_LAG_SECONDS = 10;
+export const DEFAULT_SLOW_WARMUP_SECONDS = 10;
+export const DEFAULT_SERVE_HTTP_PATH = '/health';
+/** Label placeholders replaced by the app's service endpoint (serve.ts) once it listens. */
+export const SERVICE_PLACEHOLDERS = ['${service}', '${service.host}', '${service.port}'] as const;
 
 /**
  * Sizes the simulator accepts from a scenario file. Every task is an object with a history, so an
@@ -176,6 +197,11 @@ export const SCENARIO_LIMITS = {
   instancesPerApp: 10_000,
   /** Tasks of all apps together. */
   totalTasks: 100_000,
+  /**
+   * Real 127.0.0.1 ports of `serve` apps: one per instance and one for each app's service
+   * endpoint. Each is a listening socket (and a file descriptor) in the simulator's process.
+   */
+  servingPorts: 2_000,
 } as const;
 
 /** Collects every problem with its path, so one run of the validator reports all of them. */
@@ -293,11 +319,14 @@ const TIMING_KEYS = Object.keys(DEFAULT_TIMINGS);
 const AGENT_KEYS = ['id', 'hostname', 'attributes', 'region', 'zone', 'active', 'cpus', 'mem', 'disk'];
 const APP_KEYS = [
   'id', 'instances', 'cmd', 'cpus', 'mem', 'disk', 'labels', 'healthChecks', 'constraints', 'persistentVolumes',
-  'weakness', 'pinnedToRack', 'deploying', 'unhealthy', 'recentFailure',
+  'weakness', 'pinnedToRack', 'deploying', 'unhealthy', 'recentFailure', 'serve',
 ];
+const SERVE_KEYS = ['http', 'tcp'];
 const HC_KEYS = ['protocol', 'path', 'portIndex', 'gracePeriodSeconds', 'intervalSeconds', 'timeoutSeconds', 'maxConsecutiveFailures', 'delaySeconds'];
 const FAULT_KEYS = Object.keys(DEFAULT_FAULTS);
-const WEAKNESS_KINDS = ['none', 'never-relaunches', 'never-healthy', 'slow-recovery'];
+const WEAKNESS_KINDS = ['none', 'never-relaunches', 'never-healthy', 'slow-recovery', 'lb-lag', 'slow-warmup', 'echo-broken'];
+/** Weaknesses of what a task serves: they need `serve`. */
+const SERVE_WEAKNESSES = ['lb-lag', 'slow-warmup', 'echo-broken'];
 const HC_PROTOCOLS = ['HTTP', 'HTTPS', 'TCP', 'COMMAND', 'MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP'];
 const CONSTRAINT_OPS = ['UNIQUE', 'CLUSTER', 'GROUP_BY', 'LIKE', 'UNLIKE', 'MAX_PER', 'IS'];
 const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
@@ -431,7 +460,27 @@ function parseApp(c: Checker, path: string, v: unknown): ScenarioApp {
     deploying: c.boolean(`${path}.deploying`, o.deploying, false),
     unhealthy: c.boolean(`${path}.unhealthy`, o.unhealthy, false),
     recentFailure: c.boolean(`${path}.recentFailure`, o.recentFailure, false),
+    serve: parseServe(c, `${path}.serve`, o.serve),
   };
+}
+
+function parseServe(c: Checker, path: string, v: unknown): ScenarioServe | undefined {
+  if (v === undefined) return undefined;
+  const o = c.object(path, v, SERVE_KEYS);
+  if (!o) return undefined;
+  const chosen = SERVE_KEYS.filter((k) => o[k] !== undefined);
+  if (chosen.length !== 1) {
+    c.problem(path, `${chosen.length === 0 ? 'names no protocol' : 'names both http and tcp'}; give exactly one: {"http":{"path":"/health"}} or {"tcp":{"echo":true}}`);
+    return undefined;
+  }
+  if (o.http !== undefined) {
+    const h = c.object(`${path}.http`, o.http, ['path']) ?? {};
+    const p = c.string(`${path}.http.path`, h.path, DEFAULT_SERVE_HTTP_PATH) ?? DEFAULT_SERVE_HTTP_PATH;
+    if (!p.startsWith('/')) c.problem(`${path}.http.path`, `expected a path starting with "/", e.g. "/health", got ${describe(p)}`);
+    return { protocol: 'http', path: p };
+  }
+  const t = c.object(`${path}.tcp`, o.tcp, ['echo']) ?? {};
+  return { protocol: 'tcp', echo: c.boolean(`${path}.tcp.echo`, t.echo, true) };
 }
 
 function appInstances(c: Checker, path: string, id: string, v: unknown): number {
@@ -468,22 +517,31 @@ function parseHealthCheck(c: Checker, path: string, v: unknown): ScenarioHealthC
 
 function parseWeakness(c: Checker, path: string, v: unknown): Weakness {
   if (v === undefined) return { kind: 'none' };
-  const fix = `use one of ${WEAKNESS_KINDS.map((k) => `"${k}"`).join(', ')} or {"kind":"slow-recovery","extraMs":5000}`;
+  const fix =
+    `use one of ${WEAKNESS_KINDS.map((k) => `"${k}"`).join(', ')}, {"kind":"slow-recovery","extraMs":5000}, ` +
+    `{"kind":"lb-lag","seconds":10} or {"kind":"slow-warmup","seconds":10}`;
   let kind: unknown = v;
   let extra: unknown;
+  let seconds: unknown;
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const o = c.object(path, v, ['kind', 'extraMs']) ?? {};
+    const o = c.object(path, v, ['kind', 'extraMs', 'seconds']) ?? {};
     kind = o.kind;
     extra = o.extraMs;
+    seconds = o.seconds;
   }
   if (typeof kind !== 'string' || !WEAKNESS_KINDS.includes(kind)) {
     c.problem(path, `unknown weakness ${describe(kind)}; ${fix}`);
     return { kind: 'none' };
   }
+  if (kind !== 'slow-recovery' && extra !== undefined) c.problem(`${path}.extraMs`, `only "slow-recovery" takes extraMs; remove it`);
+  if (kind !== 'lb-lag' && kind !== 'slow-warmup' && seconds !== undefined) c.problem(`${path}.seconds`, `only "lb-lag" and "slow-warmup" take seconds; remove it`);
   if (kind === 'slow-recovery') {
     return { kind, extraMs: c.number(`${path}.extraMs`, extra, DEFAULT_SLOW_RECOVERY_EXTRA_MS, { integer: true, min: 0 }) ?? DEFAULT_SLOW_RECOVERY_EXTRA_MS };
   }
-  if (extra !== undefined) c.problem(`${path}.extraMs`, `only "slow-recovery" takes extraMs; remove it`);
+  if (kind === 'lb-lag' || kind === 'slow-warmup') {
+    const def = kind === 'lb-lag' ? DEFAULT_LB_LAG_SECONDS : DEFAULT_SLOW_WARMUP_SECONDS;
+    return { kind, seconds: c.number(`${path}.seconds`, seconds, def, { min: 0, max: 3600 }) ?? def };
+  }
   return { kind } as Weakness;
 }
 
@@ -638,7 +696,16 @@ function crossCheck(c: Checker, marathon: Scenario['marathon'], agents: Scenario
       c.problem(`apps[${i}].pinnedToRack`, `no agent has attribute rack="${app.pinnedToRack}"; use one of ${[...racks].sort().join(', ') || '(none: add a rack attribute to the agents)'}`);
     }
     if (app.instances > 0 && agents.length === 0) c.problem(`apps[${i}].instances`, 'the app has instances but there are no agents to run them; add agents');
+    checkServe(c, `apps[${i}]`, app);
   });
+  const servingPorts = apps.reduce((n, a) => n + (a.serve ? a.instances + 1 : 0), 0);
+  if (servingPorts > SCENARIO_LIMITS.servingPorts) {
+    c.problem(
+      'apps',
+      `the apps with "serve" need ${formatCount(servingPorts)} real ports (one per instance and one per app for its service endpoint); ` +
+        `the simulator allows at most ${formatCount(SCENARIO_LIMITS.servingPorts)}; lower their instances or remove "serve" from some`,
+    );
+  }
   const total = apps.reduce((n, a) => n + a.instances, 0);
   if (total > SCENARIO_LIMITS.totalTasks) {
     const largest = apps.reduce((a, b) => (b.instances > a.instances ? b : a));
@@ -647,6 +714,26 @@ function crossCheck(c: Checker, marathon: Scenario['marathon'], agents: Scenario
       `the apps ask for ${formatCount(total)} tasks in all; the simulator allows at most ${formatCount(SCENARIO_LIMITS.totalTasks)} ` +
         `(the largest is "${largest.id}" with ${formatCount(largest.instances)}); lower the instances`,
     );
+  }
+}
+
+/** Serve weaknesses need a serve that can show them; placeholders need a service to name. */
+function checkServe(c: Checker, path: string, app: ScenarioApp): void {
+  const kind = app.weakness.kind;
+  if (SERVE_WEAKNESSES.includes(kind) && app.serve === undefined) {
+    c.problem(`${path}.weakness`, `"${kind}" is a weakness of what the tasks serve, and the app serves nothing; add "serve": {"http":{"path":"/health"}} or {"tcp":{"echo":true}}`);
+  }
+  if (kind === 'echo-broken' && app.serve !== undefined && !(app.serve.protocol === 'tcp' && app.serve.echo)) {
+    c.problem(`${path}.weakness`, '"echo-broken" needs a TCP echo server; use "serve": {"tcp":{"echo":true}}');
+  }
+  for (const [key, value] of Object.entries(app.labels)) {
+    for (const m of value.matchAll(/\$\{service[^}]*\}/g)) {
+      if (!(SERVICE_PLACEHOLDERS as readonly string[]).includes(m[0])) {
+        c.problem(`${path}.labels.${key}`, `unknown placeholder ${m[0]}; use one of ${SERVICE_PLACEHOLDERS.join(', ')}`);
+      } else if (app.serve === undefined) {
+        c.problem(`${path}.labels.${key}`, `${m[0]} names the app's service endpoint, and the app serves nothing; add "serve" or remove the placeholder`);
+      }
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import { SimCluster, type SimEvent } from './cluster.js';
 import { jettyError, json, NO_CACHE_HEADERS, readBody, send, Timers, type Reply } from './http-util.js';
 import { slavesJson, stateJson } from './render.js';
 import { parseFaults, type FaultSettings, type Scenario } from './scenario.js';
+import { ServeEndpoints } from './serve.js';
 
 export interface StartSimOptions {
   scenario: Scenario;
@@ -60,6 +61,8 @@ export interface RunningSim {
   /** Non-leading Mesos masters (answer 307 to `mesosUrl`). */
   mesosStandbyUrls: string[];
   cluster: SimCluster;
+  /** The real endpoints of the scenario's `serve` apps (undefined when no app serves). */
+  endpoints: ServeEndpoints | undefined;
   setLeader(index: number | null): void;
   /** Index of the leading Marathon instance, null while "an election is in progress". */
   readonly leader: number | null;
@@ -430,7 +433,9 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   // ------------------------------------------------------------ start servers
 
   const mesosServers: Server[] = [];
+  const endpoints = ServeEndpoints.wanted(cluster) ? new ServeEndpoints(cluster) : undefined;
   try {
+    await endpoints?.start();
     const leaderIndexForPort = scenario.marathon.leader ?? 0;
     for (let i = 0; i < scenario.marathon.instances; i++) {
       const server = createServer();
@@ -471,6 +476,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
   } catch (err) {
     for (const i of instances) i.server.close();
     for (const s of mesosServers) s.close();
+    await endpoints?.close();
     throw err;
   }
 
@@ -484,6 +490,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
     mesosUrl,
     mesosStandbyUrls: mesosServers.slice(1).map((s) => `http://${host}:${(s.address() as AddressInfo).port}`),
     cluster,
+    endpoints,
     get leader() {
       return leader;
     },
@@ -535,6 +542,7 @@ export async function startSimulator(options: StartSimOptions): Promise<RunningS
       clearInterval(ticker);
       timers.cancelAll();
       for (const inst of instances) closeStreams(inst);
+      await endpoints?.close();
       const servers = [...instances.map((i) => i.server), ...mesosServers];
       await Promise.all(
         servers.map(

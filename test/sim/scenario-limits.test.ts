@@ -18,8 +18,8 @@ function problemsWith(apps: Record<string, unknown>[]): readonly string[] {
 }
 
 describe('scenario size limits (an absurd size is a named error, not a heap crash)', () => {
-  it('documents the limits: 10,000 instances per app, 100,000 tasks in all', () => {
-    assert.deepEqual({ ...SCENARIO_LIMITS }, { instancesPerApp: 10_000, totalTasks: 100_000 });
+  it('documents the limits: 10,000 instances per app, 100,000 tasks in all, 2,000 serving ports', () => {
+    assert.deepEqual({ ...SCENARIO_LIMITS }, { instancesPerApp: 10_000, totalTasks: 100_000, servingPorts: 2_000 });
     // The benchmark cluster (5,000 apps × 10 tasks) must stay within them.
     assert.ok(5_000 * 10 <= SCENARIO_LIMITS.totalTasks);
   });
