@@ -33,7 +33,7 @@ const ECHO_APP = {
 interface Answer {
   status?: number;
   body?: any;
-  backend?: string;
+  backend?: string | undefined;
   error?: string;
 }
 
