@@ -8,6 +8,7 @@
 //   marathon, mesos, config, sim   adapters: on the domain and http, never on chaos
 //   report                      the journal as a report (pure): on the domain and the journal
 //   export                      a journaled cycle in another tool's format (pure): likewise
+//   probe                       steady-state probes of the service itself (HTTP, TCP): on the domain
 //   notify                      webhook and Slack notifications: on the domain and http
 //   app                         wiring: config → clients and settings
 //   daemon                      the long-running process
@@ -29,10 +30,11 @@ export const LAYERS = {
   sim: ['domain', 'platform'],
   report: ['domain', 'platform', 'journal'],
   export: ['domain', 'platform', 'journal'],
+  probe: ['domain', 'platform', 'http'],
   notify: ['domain', 'platform', 'http'],
-  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify'],
-  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify'],
-  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'export', 'notify'],
+  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify', 'probe'],
+  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify', 'probe'],
+  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'export', 'notify', 'probe'],
 };
 
 /** Files at the top of src/ (errors.ts, log.ts) every folder but the domain may use. */
