@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { probeSettingsFrom } from '../../src/app/probe.js';
 import { chaosSettingsFrom, scheduleFrom } from '../../src/app/wiring.js';
 import type { ChaosSettings } from '../../src/chaos/settings.js';
 import { loadConfig } from '../../src/config/load.js';
 import { schema, schemaDefaults } from '../../src/config/schema.js';
+import { ConfigError } from '../../src/errors.js';
 import { defaultSettings, testSettings } from '../helpers/settings.js';
 
 /** Every leaf of the schema (a key with a format), by dotted path. */
@@ -106,4 +108,30 @@ describe('scheduleFrom: the schedule settings come from the config alone', () =>
     const changed = loadConfig({ env: { MONKEY_CRON: '0 * * * *', MONKEY_TIMEZONE: 'Europe/Berlin', MONKEY_OFFICE_HOURS: 'always', MONKEY_HOLIDAYS: '2024-12-24', MONKEY_HOLIDAY_CALENDAR: 'DE', MONKEY_JITTER: '7' } }).config;
     assert.deepEqual(scheduleFrom(changed).settings, changed.schedule);
   });
+});
+
+describe('probeSettingsFrom: the probe defaults come from probe.* alone', () => {
+  it('every key reaches the settings; the schema defaults are 500 ms, 2000 ms, 200-399 and any host', () => {
+    const built = probeSettingsFrom(schemaDefaults());
+    assert.deepEqual(built.defaults, { intervalMs: 500, timeoutMs: 2000, tolerance: [[200, 399]] });
+    assert.deepEqual(built.allow.entries, []);
+    assert.ok(built.allow.allows('any.host.example'));
+    assert.ok(Object.isFrozen(built.defaults));
+    const { config } = loadConfig({ env: { MONKEY_PROBE_INTERVAL_MS: '250', MONKEY_PROBE_TIMEOUT_MS: '900', MONKEY_PROBE_TOLERANCE: '200-299,503', MONKEY_PROBE_ALLOW: '*.svc.example.com, 10.0.0.0/8' } });
+    const changed = probeSettingsFrom(config);
+    assert.deepEqual(changed.defaults, { intervalMs: 250, timeoutMs: 900, tolerance: [[200, 299], [503, 503]] });
+    assert.deepEqual(changed.allow.entries, ['*.svc.example.com', '10.0.0.0/8']);
+    assert.deepEqual(['a.svc.example.com', '10.1.1.1', '11.1.1.1'].map((h) => changed.allow.allows(h)), [true, true, false]);
+  });
+
+  for (const [env, value] of [
+    ['MONKEY_PROBE_TOLERANCE', '2xx'],
+    ['MONKEY_PROBE_ALLOW', '10.0.0.0/40'],
+    ['MONKEY_PROBE_INTERVAL_MS', '0'],
+    ['MONKEY_PROBE_TIMEOUT_MS', 'soon'],
+  ] as const) {
+    it(`${env}=${value} fails at load`, () => {
+      assert.throws(() => loadConfig({ env: { [env]: value } }), (e: unknown) => e instanceof ConfigError);
+    });
+  }
 });
