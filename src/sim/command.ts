@@ -20,6 +20,9 @@ export async function runSimCommand(args: { port?: number; scenarioFile?: string
   log(`  ${sim.cluster.apps.size} apps, ${tasks} tasks on ${sim.cluster.agents.length} agents`);
   log(`  Marathon: ${sim.marathonUrls.join(', ')} (leader ${sim.marathonUrl})`);
   log(`  Mesos master: ${sim.mesosUrl} (also served on the Marathon port)`);
+  for (const app of sim.cluster.apps.values()) {
+    if (app.serviceAddress !== undefined) log(`  service of ${app.id}: ${app.serviceAddress} (its tasks at host:ports[0])`);
+  }
   log('point marathon-monkey at it with:');
   log(`  MONKEY_MARATHON_URLS=${sim.marathonUrls.join(',')}`);
   log(`  MONKEY_MESOS_URL=${sim.mesosUrl}`);

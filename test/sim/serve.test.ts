@@ -1,10 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    these tests walk raw JSON from the wire on purpose: the point is to check what the simulator sends, not a typed view of it. */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { ScenarioError } from '../../src/errors.js';
 import { ManualClock } from '../../src/platform/clock.js';
+import { runSimCommand } from '../../src/sim/command.js';
 import { loadScenario, parseScenario, startSimulator, type RunningSim, type Scenario } from '../../src/sim/index.js';
 import { baseRaw, getJson, killRequest } from './helpers.js';
 
@@ -260,6 +261,48 @@ describe('sim: serving apps (real task and service endpoints on 127.0.0.1)', () 
     for (let i = 0; i < 6; i++) assert.equal((await get(url)).status, 200);
   });
 
+  it('lb-lag on a TCP service: a connection routed to the killed task is dropped without an echo', async () => {
+    const s = await boot(serving({ ...ECHO_APP, weakness: { kind: 'lb-lag', seconds: 1 } }));
+    const a = await app(s, '/net/echo');
+    const port = Number((a.labels['monkey.probe.tcp'] as string).split(':')[1]);
+    await killRequest(s.marathonUrl, [a.tasks[1].id]);
+    assert.equal((await step(s, '/net/echo', 500)).tasksHealthy, 3);
+    const results: TcpResult[] = [];
+    for (let i = 0; i < 4; i++) results.push(await tcpLine(port, 'hi', 100));
+    assert.equal(results.filter((r) => r.echoed === 'hi\n').length, 3);
+    const dropped = results.filter((r) => r.echoed === '');
+    assert.equal(dropped.length, 1);
+    assert.equal(dropped[0]?.closed, true, 'dropped, not held');
+    await clock.advance(500);
+    for (let i = 0; i < 4; i++) assert.equal((await tcpLine(port, 'hi')).echoed, 'hi\n');
+  });
+
+  it('a kept-alive connection to a task is cut when the task is killed', async () => {
+    const s = await boot(serving(HTTP_APP));
+    const t = (await app(s, '/web/api')).tasks[0];
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await new Promise<number>((resolve, reject) => {
+        request(taskUrl(t), { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+      assert.equal(first, 200);
+      await killRequest(s.marathonUrl, [t.id]);
+      const second = await new Promise<string>((resolve) => {
+        request(taskUrl(t), { agent }, (res) => resolve(`status ${res.statusCode ?? 0}`))
+          .on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+          .end();
+      });
+      assert.match(second, /^(ECONNREFUSED|ECONNRESET|socket hang up)$/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('slow-warmup: a relaunched task answers 503 for N s after TASK_RUNNING, while Marathon calls it healthy', async () => {
     const s = await boot(serving({ ...HTTP_APP, weakness: { kind: 'slow-warmup', seconds: 1 } }));
     const a = await app(s, '/web/api');
@@ -341,6 +384,14 @@ describe('sim: serving apps (real task and service endpoints on 127.0.0.1)', () 
     const s = await boot(demo);
     const a = await app(s, servingApps[0]?.id ?? '');
     assert.equal((await get(taskUrl(a.tasks[0]))).status, 200);
+    assert.equal((await get(a.labels.service as string)).status, 200);
+  });
+
+  it('marathon-monkey sim prints each service endpoint', async () => {
+    const lines: string[] = [];
+    sim = await runSimCommand({ port: 0, scenarioFile: new URL('../../config/scenarios/echo.json', import.meta.url).pathname, log: (l) => lines.push(l) });
+    const echo = await app(sim, '/net/echo');
+    assert.ok(lines.includes(`  service of /net/echo: ${echo.labels['monkey.probe.tcp'] as string} (its tasks at host:ports[0])`), lines.join('\n'));
   });
 });
 
