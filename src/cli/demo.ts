@@ -49,7 +49,10 @@ export async function runDemo(ctx: CliContext): Promise<number> {
     );
     return await runDaemon(loaded, ctx, {
       logger,
-      onStarted: (url) => out(`control endpoints: ${url}/status ${url}/metrics ${url}/health — stop with Ctrl-C`),
+      onStarted: (url) => {
+        out(`status page: ${url}/ (open it in a browser)`);
+        out(`control endpoints: ${url}/status ${url}/metrics ${url}/health — stop with Ctrl-C`);
+      },
       onCycle: (record: CycleRecord) => {
         if (record.outcome === 'nothing-to-do' && record.victims.length === 0) {
           out(`cycle ${record.cycleId}: nothing to do (${Object.entries(record.counts.skippedByReason).map(([r, n]) => `${r} ${n}`).join(', ')})`);

@@ -101,6 +101,10 @@ describe('the daemon as a real process: signals and the demo', function () {
     await cli.waitFor((o) => /recovered in \d+\.\ds/.test(o.stdout), 5_000, 'the printed recovery');
     const url = /control endpoints: (http:\/\/127\.0\.0\.1:\d+)\/status/.exec(cli.stdout)?.[1];
     assert.ok(url, cli.stdout);
+    assert.match(cli.stdout, new RegExp(`status page: ${url}/ `), 'the demo points a newcomer at the status page');
+    const page = await fetch(`${url}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<h1>marathon-monkey<\/h1>/);
     const status = (await (await fetch(`${url}/status`)).json()) as Json;
     assert.equal(status.dryRun, false);
     assert.equal((await fetch(`${url}/health`)).status, 200);
