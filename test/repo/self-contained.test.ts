@@ -15,12 +15,16 @@ import { parseDockerfile } from '../deploy/dockerfile.js';
 const ROOT = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
 const SELF = relative(ROOT, fileURLToPath(import.meta.url)).split(sep).join('/');
 
-/** Ways a file can reach for a folder outside the repository named shared. */
+/**
+ * Ways a file can reach for a folder outside the repository named shared. The descriptions are
+ * built from parts so that this file does not itself spell the paths it forbids.
+ */
+const SHARED = 'shared';
 const OUTSIDE_READS: [RegExp, string][] = [
-  [/\.\.[\\/]+shared\b/, '../shared'],
-  [/\/work\/shared\b/, '/work/shared'],
-  [/['"]shared['"]\s*,/, "a 'shared' path segment (join(..., 'shared', ...))"],
-  [/\bshared\/fixtures\b/, 'shared/fixtures'],
+  [/\.\.[\\/]+shared\b/, `a parent folder's ${SHARED} (.. then ${SHARED})`],
+  [/\/work\/shared\b/, `an absolute path to a ${SHARED} folder`],
+  [/['"]shared['"]\s*,/, `a '${SHARED}' path segment (join(..., '${SHARED}', ...))`],
+  [/\bshared\/fixtures\b/, `${SHARED} fixtures beside the checkout`],
   [/--build-context\b/, 'a named build context (--build-context)'],
   [/--from=shared\b/, 'COPY --from=shared'],
 ];
