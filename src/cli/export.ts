@@ -1,13 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { arch, hostname, release, type } from 'node:os';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { MonkeyError } from '../errors.js';
 import { toChaosToolkitJournal } from '../export/chaostoolkit.js';
 import { CycleFinder } from '../export/find.js';
 import { streamJournal } from '../journal/journal.js';
 import { EXIT, packageVersion, type CliContext } from './context.js';
-import { assertReadable } from './report.js';
+import { assertReadable, writeOutput } from './files.js';
 
 export interface ExportCommand {
   format: 'chaostoolkit';
@@ -40,14 +38,7 @@ export async function exportCycle(command: ExportCommand, ctx: CliContext): Prom
     ctx.stdout(text);
     return EXIT.ok;
   }
-  try {
-    await writeFile(command.out, text);
-  } catch (err) {
-    throw new MonkeyError('E_EXPORT_OUT', `cannot write the export to ${command.out} (${(err as { code?: string }).code ?? (err as Error).message})`, {
-      hint: 'name a file in a directory that exists and is writable, or leave out --out to print the journal',
-      cause: err,
-    });
-  }
+  await writeOutput(command.out, text, 'E_EXPORT_OUT', 'the journal');
   ctx.stdout(`cycle ${record.cycleId} written to ${command.out} as a Chaos Toolkit journal (status ${journal.status}${journal.deviated ? ', deviated' : ''})\n`);
   return EXIT.ok;
 }

@@ -1,12 +1,11 @@
-import { stat, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ReportFormat } from './args.js';
 import { loadConfig, type MonkeyConfig } from '../config/load.js';
-import { MonkeyError } from '../errors.js';
 import { streamJournal } from '../journal/journal.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { ReportBuilder, type PlacementRiskSection, type Report } from '../report/compute.js';
 import { EXIT, type CliContext } from './context.js';
+import { assertReadable, writeOutput } from './files.js';
 
 export interface ReportCommand {
   format: ReportFormat;
@@ -37,14 +36,7 @@ export async function report(command: ReportCommand, ctx: CliContext): Promise<n
     ctx.stdout(text);
     return EXIT.ok;
   }
-  try {
-    await writeFile(command.out, text);
-  } catch (err) {
-    throw new MonkeyError('E_REPORT_OUT', `cannot write the report to ${command.out} (${(err as { code?: string }).code ?? (err as Error).message})`, {
-      hint: 'name a file in a directory that exists and is writable, or leave out --out to print the report',
-      cause: err,
-    });
-  }
+  await writeOutput(command.out, text, 'E_REPORT_OUT', 'the report');
   ctx.stdout(`report written to ${command.out} (${command.format}: ${result.totals.tasksKilled} tasks killed, ${result.totals.weaknesses} weaknesses, ${result.totals.cycles} cycles)\n`);
   return EXIT.ok;
 }
@@ -57,23 +49,6 @@ async function render(r: Report, format: ReportFormat): Promise<string> {
       return (await import('../report/render-html.js')).renderHtml(r);
     case 'md':
       return (await import('../report/render-md.js')).renderMarkdown(r);
-  }
-}
-
-/** A journal that is not there is a wrong MONKEY_JOURNAL, not an empty report. */
-export async function assertReadable(path: string): Promise<void> {
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new MonkeyError('E_JOURNAL', `cannot read the journal ${path}${typeof code === 'string' ? ` (${code})` : ''}`, {
-      hint:
-        code === 'ENOENT'
-          ? 'set MONKEY_JOURNAL (journal.path) to the journal the daemon or `once` writes; nothing has been journaled at this path'
-          : 'MONKEY_JOURNAL must name a journal file readable by this user',
-      cause: err,
-    });
   }
 }
 

@@ -49,6 +49,14 @@ export function probeTargets(spec: ProbeSpec, tasks: readonly MarathonTask[]): T
   const targets: ProbeTarget[] = [];
   const unprobed: Unprobed[] = [];
   const running = tasks.filter((t) => t.state === 'TASK_RUNNING');
+  /** Each running task with its port at `portIndex`; a task without one is noted as unprobed. */
+  const atPort = (portIndex: number) =>
+    running.flatMap((task) => {
+      const port = task.ports?.[portIndex];
+      if (port !== undefined) return [{ task, port }];
+      unprobed.push({ taskId: task.id, reason: `has no port at index ${portIndex}` });
+      return [];
+    });
   for (const check of spec.checks) {
     if (check.protocol === 'http') {
       if (check.target.kind === 'url') {
@@ -56,12 +64,7 @@ export function probeTargets(spec: ProbeSpec, tasks: readonly MarathonTask[]): T
         targets.push({ protocol: 'http', url: url.href, host: unbracket(url.hostname), port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), tolerance: check.tolerance, name: url.href });
         continue;
       }
-      for (const task of running) {
-        const port = task.ports?.[check.target.portIndex];
-        if (port === undefined) {
-          unprobed.push({ taskId: task.id, reason: `has no port at index ${check.target.portIndex}` });
-          continue;
-        }
+      for (const { task, port } of atPort(check.target.portIndex)) {
         const url = `http://${hostForUrl(task.host)}:${port}${check.target.path}`;
         targets.push({ protocol: 'http', url, host: task.host, port, taskId: task.id, tolerance: check.tolerance, name: url });
       }
@@ -73,12 +76,7 @@ export function probeTargets(spec: ProbeSpec, tasks: readonly MarathonTask[]): T
       targets.push({ protocol: 'tcp', host, port, name: `${hostForUrl(host)}:${port}`, ...extra });
       continue;
     }
-    for (const task of running) {
-      const port = task.ports?.[check.target.portIndex];
-      if (port === undefined) {
-        unprobed.push({ taskId: task.id, reason: `has no port at index ${check.target.portIndex}` });
-        continue;
-      }
+    for (const { task, port } of atPort(check.target.portIndex)) {
       targets.push({ protocol: 'tcp', host: task.host, port, taskId: task.id, name: `${hostForUrl(task.host)}:${port}`, ...extra });
     }
   }

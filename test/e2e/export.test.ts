@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
 import { cleanEnv, journalRecords, runCli, simEnv, tempDir } from '../helpers/cli.js';
 import { journalProblems } from '../export/validate.js';
-import { app, simWith } from './scenarios.js';
+import { app, journalWithRecoveryAndWeakness, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -23,17 +23,9 @@ describe('marathon-monkey export --format chaostoolkit (the real binary, on a jo
   before(async () => {
     dir = tempDir('monkey-export-');
     journal = join(dir, 'journal.jsonl');
-    const live = { MONKEY_DRY_RUN: 'false', MONKEY_RECOVERY_TIMEOUT: '5', MONKEY_SEED: 'export' };
-    sim = await simWith([app('/shop/cart')]);
-    const first = await runCli(['once'], simEnv(sim, journal, live));
-    assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
-    await sim.close();
-    sim = await simWith([app('/weak/billing', { weakness: 'never-healthy' })]);
-    const second = await runCli(['once'], simEnv(sim, journal, { ...live, MONKEY_RECOVERY_TIMEOUT: '2' }));
-    assert.equal(second.code, 2, `${second.stdout}\n${second.stderr}`);
-    await runCli(['resume'], simEnv(sim, journal));
-    await sim.close();
+    await journalWithRecoveryAndWeakness(journal, 'export', [app('/shop/cart')]);
     sim = await simWith([app('/shop/other')]);
+    await runCli(['resume'], simEnv(sim, journal));
     const dry = await runCli(['once'], simEnv(sim, journal, { MONKEY_DRY_RUN: 'true' }));
     assert.equal(dry.code, 0, `${dry.stdout}\n${dry.stderr}`);
     await sim.close();

@@ -6,7 +6,7 @@ import type { RunningSim } from '../../src/sim/index.js';
 import { CHROMIUM_MISSING, findChromium, launchBrowser } from '../helpers/browser.js';
 import { cleanEnv, runCli, simEnv, tempDir } from '../helpers/cli.js';
 import { killCycle, recovered, victim } from '../report/fixtures.js';
-import { app, simWith } from './scenarios.js';
+import { app, journalWithRecoveryAndWeakness, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -39,16 +39,7 @@ describe('marathon-monkey report (the real binary, on a journal written by once)
   before(async () => {
     dir = tempDir('monkey-report-');
     journal = join(dir, 'journal.jsonl');
-    const live = { MONKEY_DRY_RUN: 'false', MONKEY_RECOVERY_TIMEOUT: '5', MONKEY_SEED: 'report' };
-    sim = await simWith([app('/shop/cart'), app('/guard/deploying', { deploying: true })]);
-    const first = await runCli(['once'], simEnv(sim, journal, live));
-    assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
-    await sim.close();
-    sim = await simWith([app('/weak/billing', { weakness: 'never-healthy' })]);
-    const second = await runCli(['once'], simEnv(sim, journal, { ...live, MONKEY_RECOVERY_TIMEOUT: '2' }));
-    assert.equal(second.code, 2, `${second.stdout}\n${second.stderr}`);
-    await sim.close();
-    sim = undefined;
+    await journalWithRecoveryAndWeakness(journal, 'report', [app('/shop/cart'), app('/guard/deploying', { deploying: true })]);
     appendFileSync(journal, `${JSON.stringify(killCycle(new Date().toISOString(), [victim(EVIL, 9, { host: '<b>host</b>' })], { [EVIL]: recovered(1234) }))}\n`);
     // A torn last line (a writer killed mid-append) is counted, not fatal.
     appendFileSync(journal, '{"type":"cycle","cycleId":"torn');

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
+import { runCli, simEnv } from '../helpers/cli.js';
 
 /** Fast timings: a killed task is back and healthy in about half a second. */
 export const FAST = { killGraceMs: 50, relaunchDelayMs: 50, stagingMs: 50, startingMs: 50, healthyAfterMs: 150 };
@@ -22,4 +24,26 @@ export async function simWith(apps: Record<string, unknown>[], timings: Record<s
 
 export function kills(sim: RunningSim): number {
   return sim.requestLog.filter((r) => r.method === 'POST' && r.path === '/v2/tasks/delete').length;
+}
+
+/**
+ * A journal as `once` writes it: a kill that recovers (on a cluster of `apps`), then a weakness
+ * (an app that never becomes healthy again). Each cycle runs against its own simulated cluster.
+ */
+export async function journalWithRecoveryAndWeakness(journal: string, seed: string, apps: Record<string, unknown>[]): Promise<void> {
+  const live = { MONKEY_DRY_RUN: 'false', MONKEY_RECOVERY_TIMEOUT: '5', MONKEY_SEED: seed };
+  let sim = await simWith(apps);
+  try {
+    const first = await runCli(['once'], simEnv(sim, journal, live));
+    assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
+  } finally {
+    await sim.close();
+  }
+  sim = await simWith([app('/weak/billing', { weakness: 'never-healthy' })]);
+  try {
+    const second = await runCli(['once'], simEnv(sim, journal, { ...live, MONKEY_RECOVERY_TIMEOUT: '2' }));
+    assert.equal(second.code, 2, `${second.stdout}\n${second.stderr}`);
+  } finally {
+    await sim.close();
+  }
 }
