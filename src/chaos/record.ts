@@ -81,22 +81,6 @@ export function recordSkips(record: CycleRecord, skips: readonly Skip[]): void {
   for (const s of skips) if (s.reason !== REASONS.notOptedIn) record.skipped.push(s);
 }
 
-/** True when the cycle only pretended to kill (dry run or plan). */
-export function isDryRun(record: CycleRecord): boolean {
-  return record.dryRun || record.plan || record.outcome === 'dry-run';
-}
-
-/**
- * Whether Marathon answered a kill request: a kill response, or an outcome that implies one. A kill
- * that failed without an answer counts as not sent here (its victims were planned, not known killed).
- */
-export function killWasSent(record: CycleRecord): boolean {
-  if (isDryRun(record)) return false;
-  // A request with no usable answer may have killed: it counts, as it does for the min interval.
-  if (record.killStatus === 'uncertain') return true;
-  return record.killResponse !== null || record.outcome === 'killed' || record.outcome === 'weakness';
-}
-
 /** What became of one victim's kill, as a bounded label value. */
 export function killOutcome(record: CycleRecord, victim: Pick<Victim, 'appId' | 'taskId'>): 'unmatched' | 'unverified' | 'recovered' | 'aborted' | 'app-gone' | 'not-recovered' {
   if (record.killResponse?.unmatched.includes(victim.taskId) === true) return 'unmatched';

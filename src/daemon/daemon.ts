@@ -139,22 +139,20 @@ export class Daemon {
     await this.probeJournal({ type: 'start', time: new Date(o.clock.now()).toISOString(), version: o.version, pid: process.pid });
   }
 
-  /** Appends `record`; the journal's health follows the result. True when it was written. */
-  private async probeJournal<T extends { type: string }>(record: T): Promise<boolean> {
+  /** Appends `record`; the journal's health (readiness, metric, log) follows the result. */
+  private async probeJournal<T extends { type: string }>(record: T): Promise<void> {
     try {
       await this.journal.append(record);
     } catch (err) {
       this.markJournalProblem(err);
-      return false;
+      return;
     }
     if (this.journalProblem !== undefined) {
       this.journalProblem = undefined;
       this.log.warn({ journal: this.o.journalPath }, DAEMON_LOG.journalBack);
-      this.metrics.setJournalWritable(true);
       if (this.state.getReadiness().reason === 'journal-unwritable') await this.probeMarathon();
     }
     this.metrics.setJournalWritable(true);
-    return true;
   }
 
   private markJournalProblem(err: unknown): void {
@@ -274,11 +272,7 @@ export class Daemon {
       now: this.o.clock.now(),
       cycleId: slot.cycleId,
     });
-    try {
-      await this.journal.append(record);
-    } catch (err) {
-      this.log.error({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'journal append failed during shutdown');
-    }
+    await this.probeJournal(record);
     this.state.recordCycle(record);
     this.o.onCycle?.(record);
   }

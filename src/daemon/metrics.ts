@@ -1,6 +1,7 @@
 import { createHistogram, performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { isDryRun, killOutcome, killWasSent } from '../chaos/record.js';
+import { killOutcome } from '../chaos/record.js';
+import { isDryRun, killMayHaveHappened } from '../domain/record.js';
 import type { CycleRecord } from '../domain/record.js';
 
 export const METRIC_PREFIX = 'marathon_monkey_';
@@ -169,7 +170,7 @@ export class MonkeyMetrics {
       return;
     }
     // An error cycle without a kill response never reached the kill; its victims were only planned.
-    if (killWasSent(record)) {
+    if (killMayHaveHappened(record)) {
       for (const v of record.victims) this.kills.inc({ app: label(v.appId, 'unknown'), strategy, outcome: killOutcome(record, v) });
     }
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock.js';
-import { isDryRun, killWasSent } from '../chaos/record.js';
+import { isDryRun, killMayHaveHappened } from '../domain/record.js';
 import type { CycleRecord } from '../domain/record.js';
 import type { RiskReport } from '../domain/risk.js';
 
@@ -267,7 +267,7 @@ export class DaemonState {
     const victims = record.victims.length;
     if (isDryRun(record)) c.dryRunKills += victims;
     else if (record.killResponse !== null) c.kills += record.killResponse.matched.length;
-    else if (killWasSent(record)) c.kills += victims;
+    else if (killMayHaveHappened(record)) c.kills += victims;
     c.weaknesses += record.weaknesses.length;
     return summary;
   }

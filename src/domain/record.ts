@@ -143,3 +143,22 @@ export interface CycleRecord {
   gate?: { reason: string; detail: string };
   durationsMs: { list: number; plan: number; recheck: number; kill: number; watch: number; total: number };
 }
+
+/** A cycle that only decided: dry-run, `plan`, or a dry-run outcome. */
+export function isDryRun(record: CycleRecord): boolean {
+  return record.dryRun || record.plan || record.outcome === 'dry-run';
+}
+
+/**
+ * Whether the cycle's kill request may have killed: Marathon answered it, or it got no usable
+ * answer after it was sent (`uncertain`: counted, the safe side). Rejected and withdrawn kills did
+ * not. For journals written before `killStatus` existed: a kill response or an outcome that implies
+ * one, and never a kill Marathon rejected. The one rule behind the kill counters, notifications,
+ * the report and the export.
+ */
+export function killMayHaveHappened(record: CycleRecord): boolean {
+  if (isDryRun(record)) return false;
+  if (record.killStatus !== undefined) return record.killStatus === 'answered' || record.killStatus === 'uncertain';
+  if (record.error?.code === 'E_KILL_REJECTED') return false;
+  return (record.killResponse !== null && record.killResponse !== undefined) || record.outcome === 'killed' || record.outcome === 'weakness';
+}

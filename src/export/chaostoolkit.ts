@@ -130,14 +130,6 @@ export function ctkTime(ms: number): string {
 
 const seconds = (ms: number): number => Math.max(0, ms) / 1000;
 
-/** Whether the cycle sent a kill (answered, or uncertain: it may have reached Marathon). */
-export function cycleKilled(record: CycleRecord): boolean {
-  if (record.dryRun || record.plan || record.outcome === 'dry-run') return false;
-  if (record.killStatus === 'rejected' || record.killStatus === 'withdrawn') return false;
-  if (record.killStatus === 'uncertain') return true;
-  return record.killResponse !== null;
-}
-
 /** A hypothesis' result from its probes; null when there are none (Chaos Toolkit: no hypothesis). */
 export function steadyState(results: readonly ProbeResult[]): CtkSteadyState | null {
   if (results.length === 0) return null;
@@ -242,7 +234,7 @@ function probeDefinitions(results: readonly ProbeResult[]): CtkActivity[] {
 }
 
 /**
- * The journal for one cycle that killed (see `cycleKilled`). `extra` holds more probe results (the
+ * The journal for one cycle that killed (see `killMayHaveHappened` in src/domain/record.ts). `extra` holds more probe results (the
  * service probes of issue 11) judged beside Marathon's counts: any after-probe out of tolerance
  * makes the experiment deviate, as a Marathon app that did not recover does.
  */

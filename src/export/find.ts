@@ -1,7 +1,7 @@
 import type { CycleRecord } from '../domain/record.js';
 import { MonkeyError } from '../errors.js';
 import type { JournalRecord } from '../journal/journal.js';
-import { cycleKilled } from './chaostoolkit.js';
+import { killMayHaveHappened } from '../domain/record.js';
 
 const LIST_IDS = 'list the cycle ids with `marathon-monkey report --format json` (the kill timeline and weaknesses name each cycleId), or leave out --cycle for the last cycle that killed';
 
@@ -43,7 +43,7 @@ export class CycleFinder {
     if (!isCycle(record)) return false;
     this.cycles += 1;
     if (this.cycleId === undefined) {
-      if (cycleKilled(record)) this.found = record;
+      if (killMayHaveHappened(record)) this.found = record;
       return false;
     }
     if (record.cycleId !== this.cycleId) return false;
@@ -56,7 +56,7 @@ export class CycleFinder {
     const r = this.found;
     if (this.cycleId !== undefined) {
       if (r === undefined) throw new NoSuchCycleError(this.cycleId, this.journal);
-      if (!cycleKilled(r)) {
+      if (!killMayHaveHappened(r)) {
         const why = r.dryRun || r.plan || r.outcome === 'dry-run' ? 'it was a dry run' : r.killStatus === 'rejected' || r.killStatus === 'withdrawn' ? `its kill was ${r.killStatus}` : `its outcome was ${r.outcome}`;
         throw new NothingToExportError(`cycle ${this.cycleId} killed nothing (${why}): there is no experiment to export`, 'export a cycle that killed: leave out --cycle for the last one, or pick one from the kill timeline of `marathon-monkey report --format json`');
       }

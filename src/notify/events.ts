@@ -3,7 +3,7 @@
  * notification events (pure). The event shape is public interface (README "Notifications"): a
  * receiver's filters and dashboards are written against it, so fields are only ever added.
  */
-import type { CycleRecord } from '../domain/record.js';
+import { killMayHaveHappened, type CycleRecord } from '../domain/record.js';
 
 export type NotifyEventType = 'kill' | 'dry-run-kill' | 'recovery' | 'weakness' | 'halt' | 'pause' | 'resume';
 
@@ -101,8 +101,7 @@ export function cycleEvents(record: CycleRecord, o: CycleEventOptions): NotifyEv
   const events: NotifyEvent[] = [];
   // The same rule as the kill counter: an answered kill, or one that may have reached Marathon.
   const uncertain = record.killStatus === 'uncertain';
-  const sent = uncertain || record.killResponse !== null || record.outcome === 'killed' || record.outcome === 'weakness';
-  if (sent && victims.length > 0 && o.killAnnounced !== true) {
+  if (killMayHaveHappened(record) && victims.length > 0 && o.killAnnounced !== true) {
     const unmatched = new Set(record.killResponse?.unmatched ?? []);
     const killed = victims.filter((v) => !unmatched.has(v.taskId));
     if (killed.length > 0) {

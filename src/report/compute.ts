@@ -9,7 +9,7 @@
  *
  * Days are UTC calendar days (the journal's instants are UTC ISO strings).
  */
-import type { CycleRecord, Victim } from '../domain/record.js';
+import { killMayHaveHappened, type CycleRecord, type Victim } from '../domain/record.js';
 import type { RiskReport } from '../domain/risk.js';
 import type { JournalRecord } from '../journal/journal.js';
 import type { KillAnswerRecord, KillIntentRecord, ResumeRecord } from '../journal/state.js';
@@ -299,7 +299,7 @@ export class ReportBuilder {
       if (q.why === 'gone') this.close(q.appId, 'app-gone', null);
       else this.close(q.appId, 'fixed', { how: 'quarantine-lifted', at: r.time, cycleId: r.cycleId });
     }
-    if (!dry && killed(r)) this.kills(r);
+    if (!dry && killMayHaveHappened(r)) this.kills(r);
     for (const w of Array.isArray(r.weaknesses) ? r.weaknesses : []) {
       const row: WeaknessRow = { time: r.killedAt ?? r.time, cycleId: r.cycleId, appId: w.appId, reason: String(w.reason), detail: String(w.detail ?? ''), status: 'open', fix: null };
       this.weaknesses.push(row);
@@ -372,16 +372,6 @@ function bump(m: Map<string, Map<string, number>>, d: string, key: string, n = 1
     m.set(d, counts);
   }
   counts.set(key, (counts.get(key) ?? 0) + n);
-}
-
-/**
- * Whether the cycle's kill request may have killed: Marathon answered, or the answer is unknown.
- * Journals from before `killStatus` existed: a kill response, or an outcome that implies one.
- */
-function killed(r: CycleRecord): boolean {
-  if (r.killStatus !== undefined) return r.killStatus === 'answered' || r.killStatus === 'uncertain';
-  if (r.error?.code === 'E_KILL_REJECTED') return false;
-  return r.killResponse !== null && r.killResponse !== undefined ? true : r.outcome === 'killed' || r.outcome === 'weakness';
 }
 
 function victimOutcome(r: CycleRecord, v: Victim, unmatched: ReadonlySet<string>): KillOutcome {
