@@ -337,6 +337,7 @@ export class Daemon {
     }
     const cycleId = makeCycleId(slot.scheduledAt, o.clock.now());
     this.slotInFlight = { cycleId, scheduledAt: slot.scheduledAt };
+    let listing: { apps: readonly MarathonApp[]; agents: AgentIndex | null } | undefined;
     const record = await runCycle(
       {
         apps: o.clients.marathon,
@@ -358,11 +359,16 @@ export class Daemon {
         onKillPhase: () => {
           this.killPhase = true;
         },
-        onListing: (apps, agents) => this.assessRisk(apps, agents),
+        // Kept for the placement-risk assessment after the cycle (the cycle holds the listing until it ends anyway).
+        onListing: (apps, agents) => {
+          listing = { apps, agents };
+        },
         // Receivers hear of a kill when Marathon answers it, not when the recovery watch ends.
         onKillSent: (kill) => this.o.notifier?.killSent(kill),
       },
     );
+    // Off the kill path: the assessment (O(tasks)) runs once the cycle is over.
+    if (listing) this.assessRisk(listing.apps, listing.agents);
     await this.finishCycle(record);
   }
 
