@@ -20,6 +20,8 @@ export const REASONS = {
   underReplicated: 'under-replicated',
   unhealthy: 'unhealthy',
   recentFailure: 'recent-failure',
+  /** The app's service probes (monkey.probe.* labels) fail now: users already see errors. */
+  probeFailed: 'probe-failed',
   // Tasks.
   noTasks: 'no-tasks',
   tooYoung: 'too-young',
@@ -35,6 +37,8 @@ export const REASONS = {
   killVetoed: 'kill-vetoed',
   // After the kill.
   notRecovered: 'not-recovered',
+  /** Marathon recovered, but the service probes exceeded the app's error budget or never passed again. */
+  serviceDegraded: 'service-degraded',
 } as const;
 
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

@@ -66,6 +66,43 @@ export interface AfterKill {
    * stream was down for part of the watch). Absent in records written before it existed.
    */
   recoveredVia?: RecoveredVia;
+  /** The service probes during the experiment (apps with monkey.probe.* labels only). */
+  probe?: ProbeObservation;
+}
+
+/**
+ * What the service probes of one app saw from just before the kill until the app was back (or its
+ * recovery timeout ended): the steady state as users see it (issue 11).
+ */
+export interface ProbeObservation {
+  /** The checks as the labels declare them, e.g. `http /health (port-index 0)`, `tcp echo.svc:7`. */
+  checks: string[];
+  intervalMs: number;
+  /** The app's error budget (monkey.probe.max-error-rate). */
+  maxErrorRate: number;
+  samples: number;
+  failures: number;
+  /** failures / samples (0 without samples). */
+  errorRate: number;
+  /** Longest run of consecutive failures of one target, in ms. */
+  outageMs: number;
+  /** Latency of the successful probes; null when none succeeded. */
+  latencyMs: { p50: number; p95: number; max: number } | null;
+  /** A whole round passed after Marathon reported the app recovered, within the recovery timeout. */
+  passedAgain: boolean;
+  /** From the kill answer to the first fully passing round after Marathon's recovery; null when none. */
+  serviceRecoveredMs: number | null;
+  /** The most frequent failure reasons (a few words each, e.g. `HTTP 502`, `connection refused`) with counts. */
+  failureKinds: Record<string, number>;
+}
+
+/** The before-kill probe verdict of one app (dry-run and real cycles; never `plan`). */
+export interface ProbeVerdict {
+  ok: boolean;
+  /** Probes run and failed, and what failed first (`http://10.0.0.1:31000/health: HTTP 500`). */
+  samples: number;
+  failures: number;
+  detail: string;
 }
 
 export type RecoveredVia = 'events' | 'polling' | 'events+polling';
@@ -129,6 +166,8 @@ export interface CycleRecord {
   /** Per watched app, the recovery observation. */
   after: Record<string, AfterKill>;
   weaknesses: Weakness[];
+  /** Before-kill probe verdicts per probed app (absent when no eligible app declares probes, and in `plan`). */
+  probesBefore?: Record<string, ProbeVerdict>;
   /** Quarantined apps this cycle saw healthy again (or deleted), so they are eligible again. */
   quarantineLifted: QuarantineLift[];
   error?: { code: string; message: string; stage: 'list' | 'agents' | 'recheck' | 'journal' | 'kill' };
