@@ -305,6 +305,8 @@ function convictProblems(message: string): string[] {
       // Credentials in URLs and sensitive values never reach an error message.
       if (key !== undefined && sensitiveKeys.has(key)) line = line.replace(/: value was .*$/, ': value was [Sensitive]');
       line = maskUrlCredentials(line);
+      // A ZooKeeper password holding a `/` escapes the URL mask: such a value is not repeated at all.
+      if (key === 'state.zk' && /: value was .*@/.test(line)) line = line.replace(/: value was .*$/, ': value was [not shown: it holds credentials]');
       const envName = key === undefined ? undefined : envOf.get(key);
       if (line.includes('not declared in the schema')) {
         return `${line} — unknown keys are errors; check the spelling against README "Configuration"`;

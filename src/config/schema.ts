@@ -37,6 +37,8 @@ function intFormat(name: string, min: number, max = Number.MAX_SAFE_INTEGER): vo
 intFormat('int>=0', 0);
 intFormat('int>=1', 1);
 intFormat('tcp-port', 0, 65535);
+// ZooKeeper grants a session timeout within 2 to 20 of its ticks (2 s ticks by default: 4 to 40 s); below a second a GC pause or a slow disk would depose a healthy leader.
+intFormat('zk-session-ms', 1000, 600_000);
 
 convict.addFormat({
   name: 'fraction',
@@ -121,6 +123,43 @@ convict.addFormat({
 export function safeUrl(value: string): string {
   return value.replace(/\/\/[^/?#\s"'<>\\]*@/g, '//***@');
 }
+
+/**
+ * What is wrong with a ZooKeeper URL (`zk://[user:password@]host:port[,host:port…]/path`, the form
+ * Mesos and Marathon take with --zk), or undefined when it is well formed. Messages never repeat the
+ * credentials. The zk module parses it again when the daemon connects (parseZkUrl); this check lets
+ * `validate` and start-up name the problem before anything runs.
+ */
+export function zkUrlProblem(value: string): string | undefined {
+  const masked = safeUrl(value);
+  // A password holding a `/` escapes the mask: then the value is not shown at all.
+  const shown = masked.includes('@') ? 'the ZooKeeper URL (not shown: it holds credentials)' : `"${masked}"`;
+  if (!value.startsWith('zk://')) return `${shown} is not a ZooKeeper URL; write it like zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181/marathon-monkey`;
+  // The credentials run up to the last `@`, as URL parsers read them.
+  const rest = value.slice('zk://'.length);
+  const at = rest.lastIndexOf('@');
+  const auth = at < 0 ? undefined : rest.slice(0, at);
+  const afterAuth = rest.slice(at + 1);
+  const slash = afterAuth.indexOf('/');
+  const hosts = slash < 0 ? afterAuth : afterAuth.slice(0, slash);
+  const path = slash < 0 ? undefined : afterAuth.slice(slash);
+  if (auth !== undefined && !/^[^:/]+:[^/]+$/.test(auth)) return `${shown}: the credentials must be user:password (digest auth), without a /`;
+  for (const h of hosts.split(',')) {
+    const hp = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(h.trim());
+    if (hp === null || Number(hp[2]) < 1 || Number(hp[2]) > 65535) return `${shown}: "${h}" must be host:port, e.g. zk-1.zk:2181`;
+  }
+  if (path === undefined || path === '/' || !/^(\/[^/\s]+)+$/.test(path)) return `${shown}: needs a path (the monkey's node), e.g. /marathon-monkey`;
+  return undefined;
+}
+
+convict.addFormat({
+  name: 'zk-url',
+  validate(value: unknown) {
+    if (value === '') return;
+    const problem = typeof value === 'string' ? zkUrlProblem(value) : 'must be a zk:// URL';
+    if (problem !== undefined) throw new Error(problem);
+  },
+});
 
 /**
  * The address the HTTP server binds: an IP literal or a hostname of RFC 1123 labels. Anything else
@@ -246,6 +285,20 @@ export const schema = {
   journal: {
     path: { doc: 'Append-only JSON-lines audit journal.', format: String, default: 'marathon-monkey-journal.jsonl', env: 'MONKEY_JOURNAL' },
   },
+  state: {
+    zk: {
+      doc: 'ZooKeeper for several instances: zk://[user:password@]host:port[,host:port…]/path (the form Mesos and Marathon take). The instances elect one leader, which alone runs cycles; last kills, quarantines, halt and pause live there. Empty: one instance, its state in the journal.',
+      format: 'zk-url',
+      default: '',
+      env: 'MONKEY_ZK',
+    },
+    zkSessionTimeoutMs: {
+      doc: 'ZooKeeper session timeout in milliseconds: how long a leader that lost ZooKeeper stays leader (it kills nothing meanwhile) before a standby takes over. The server grants 2 to 20 of its ticks (4 to 40 s with the default 2 s tick).',
+      format: 'zk-session-ms',
+      default: 10000,
+      env: 'MONKEY_ZK_SESSION_TIMEOUT_MS',
+    },
+  },
   schedule: {
     cron: { doc: 'When cycles fire, a cron expression evaluated in UTC.', format: String, default: '*/10 * * * *', env: 'MONKEY_CRON' },
     timezone: { doc: 'IANA time zone in which office hours and holidays are judged.', format: String, default: 'UTC', env: 'MONKEY_TIMEZONE' },
@@ -307,11 +360,11 @@ export type Schema = typeof schema;
  */
 type FormatValue<F> = F extends 'strict-boolean'
   ? boolean
-  : F extends 'int>=0' | 'int>=1' | 'tcp-port' | 'fraction'
+  : F extends 'int>=0' | 'int>=1' | 'tcp-port' | 'zk-session-ms' | 'fraction'
     ? number
     : F extends 'url-list' | 'string-list' | 'host-allow-list'
       ? readonly string[]
-      : F extends 'optional-url' | 'secret-url' | 'host' | 'status-ranges' | StringConstructor
+      : F extends 'optional-url' | 'secret-url' | 'zk-url' | 'host' | 'status-ranges' | StringConstructor
         ? string
         : F extends (infer L)[]
           ? L
