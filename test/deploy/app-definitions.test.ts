@@ -10,6 +10,7 @@ import { MEASURED_PEAK_RSS_MB, MEM_HEADROOM, idProblems, ossProblems, ruleProble
 const DIR = fileURLToPath(new URL('../../config/marathon/', import.meta.url));
 const OSS = 'marathon-monkey.json';
 const DCOS = 'marathon-monkey-dcos.json';
+const HA = 'marathon-monkey-ha.json';
 
 function load(name: string): Json {
   return JSON.parse(readFileSync(join(DIR, name), 'utf8')) as Json;
@@ -51,17 +52,28 @@ function monkeyProblems(def: Json): string[] {
   }
   const minMem = MEASURED_PEAK_RSS_MB * MEM_HEADROOM;
   if (typeof def.mem !== 'number' || def.mem < minMem) out.push(`mem ${String(def.mem)} MB: at least ${minMem} (${MEM_HEADROOM} x the ${MEASURED_PEAK_RSS_MB} MB peak RSS at 50,000 tasks)`);
-  if (def.instances !== 1) out.push('instances must be 1: two monkeys would double the kills and fight over the journal');
+  if (env.MONKEY_ZK === undefined || env.MONKEY_ZK === '') {
+    if (def.instances !== 1) out.push('instances must be 1: two monkeys would double the kills and fight over the journal (several instances need MONKEY_ZK)');
+  } else {
+    // Several instances elect a leader on ZooKeeper and keep their state there: nothing pins them to an agent.
+    if (typeof def.instances !== 'number' || def.instances < 2) out.push('with MONKEY_ZK, instances must be 2 or more: a standby takes over when the leader goes');
+    const volumes = ((def.container as Json | undefined)?.volumes as Json[] | undefined) ?? [];
+    if (volumes.some((v) => v.persistent !== undefined)) out.push('with MONKEY_ZK, no persistent volume: it would pin each instance to one agent, and the state lives in ZooKeeper');
+    const constraints = (def.constraints as unknown[][] | undefined) ?? [];
+    if (!constraints.some((c) => c[0] === 'hostname' && c[1] === 'UNIQUE')) out.push('with MONKEY_ZK, constraints must hold ["hostname", "UNIQUE"]: two instances on one agent die together');
+    const min = (def.upgradeStrategy as Json | undefined)?.minimumHealthCapacity;
+    if (typeof min !== 'number' || min * (def.instances as number) < 1) out.push('with MONKEY_ZK, upgradeStrategy.minimumHealthCapacity must keep one instance running during a deployment');
+  }
   if (def.labels?.['monkey.enabled'] !== 'false') out.push('label monkey.enabled must be "false": the monkey never targets itself');
   return out;
 }
 
 describe('shipped Marathon app definitions (config/marathon/)', () => {
-  it('ships exactly an open-source and a DC/OS definition', () => {
-    assert.deepEqual(readdirSync(DIR).sort(), [DCOS, OSS].sort());
+  it('ships exactly an open-source, a DC/OS and a high-availability (ZooKeeper) definition', () => {
+    assert.deepEqual(readdirSync(DIR).sort(), [DCOS, HA, OSS].sort());
   });
 
-  for (const name of [OSS, DCOS]) {
+  for (const name of [OSS, DCOS, HA]) {
     describe(name, () => {
       it("passes Marathon's published app-definition schema", () => {
         assert.deepEqual(schemaProblems(load(name)), []);
@@ -82,6 +94,7 @@ describe('shipped Marathon app definitions (config/marathon/)', () => {
     assert.deepEqual(dcos.env.MONKEY_DCOS_PRIVATE_KEY, { secret: 'serviceAccountKey' });
     assert.equal(dcos.env.MONKEY_DCOS_SERVICE_ACCOUNT, 'marathon-monkey');
     for (const v of Object.values(load(OSS).env as Json)) assert.equal(typeof v, 'string');
+    assert.deepEqual(ossProblems(load(HA)), []);
     assert.equal(load(OSS).env.MONKEY_CONTROL_TOKEN, undefined, 'a token in plain env is readable by everyone who can read the app');
   });
 });
@@ -125,6 +138,30 @@ describe('the app-definition checks reject broken definitions', () => {
   it('accepts the id forms Marathon does: nested, dotted, single-character segments, relative', () => {
     for (const id of ['/ops/marathon-monkey', 'ops/marathon-monkey', '/a', '/prod/eu-1.shop/cart-2']) assert.deepEqual(idProblems(id), [], id);
     for (const id of ['', '/', '/ops/', '/ops/.monkey', '/ops/a..b', '/ops/ä']) assert.notDeepEqual(idProblems(id), [], id);
+  });
+
+  it('the high-availability definition: two instances on ZooKeeper, on different agents, one kept running during a deployment', () => {
+    const ha = load(HA);
+    assert.equal(ha.instances, 2);
+    assert.equal(ha.env.MONKEY_ZK, 'zk://zk-1.zk:2181,zk-2.zk:2181,zk-3.zk:2181/marathon-monkey');
+    assert.deepEqual(ha.upgradeStrategy, { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 });
+    // The same checks and the same safety settings as the single-instance definition.
+    assert.deepEqual(ha.healthChecks, load(OSS).healthChecks);
+    assert.deepEqual(ha.readinessChecks, load(OSS).readinessChecks);
+    for (const k of ['MONKEY_DRY_RUN', 'MONKEY_MAX_KILLS', 'MONKEY_OPT_IN', 'MONKEY_CRON', 'MONKEY_OFFICE_HOURS']) assert.equal(ha.env[k], load(OSS).env[k], k);
+    const broken: [string, (d: Json) => void, RegExp][] = [
+      ['one instance', (d) => (d.instances = 1), /instances must be 2 or more/],
+      ['a persistent volume', (d) => void (d.container.volumes = load(OSS).container.volumes), /no persistent volume/],
+      ['no spreading constraint', (d) => delete d.constraints, /hostname", "UNIQUE"/],
+      ['an upgrade that stops both', (d) => (d.upgradeStrategy.minimumHealthCapacity = 0), /keep one instance running/],
+      ['a malformed ZooKeeper URL', (d) => (d.env.MONKEY_ZK = 'zk://zk-1.zk/marathon-monkey'), /not a valid configuration: .*state\.zk/s],
+    ];
+    for (const [what, edit, problem] of broken) {
+      const problems = monkeyProblems(edited(HA, edit));
+      assert.ok(problems.some((p) => problem.test(p)), `${what}: expected ${String(problem)}, got ${JSON.stringify(problems)}`);
+    }
+    // Without MONKEY_ZK, two instances are refused as before.
+    assert.ok(monkeyProblems(edited(OSS, (d) => (d.instances = 2))).some((p) => /instances must be 1/.test(p)));
   });
 
   it('the app definition shipped before (secrets in an open-source definition, 192 MB) is refused', () => {
