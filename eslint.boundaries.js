@@ -10,6 +10,7 @@
 //   export                      a journaled cycle in another tool's format (pure): likewise
 //   probe                       steady-state probes of the service itself (HTTP, TCP): on the domain
 //   notify                      webhook and Slack notifications: on the domain and http
+//   zk                          leader election, shared state and kill fencing on ZooKeeper: on the domain
 //   app                         wiring: config → clients and settings
 //   daemon                      the long-running process
 //   cli                         the commands: may use everything
@@ -32,9 +33,10 @@ export const LAYERS = {
   export: ['domain', 'platform', 'journal'],
   probe: ['domain', 'platform', 'http'],
   notify: ['domain', 'platform', 'http'],
-  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify', 'probe'],
-  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify', 'probe'],
-  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'export', 'notify', 'probe'],
+  zk: ['domain', 'platform'],
+  app: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'notify', 'probe', 'zk'],
+  daemon: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'app', 'notify', 'probe', 'zk'],
+  cli: ['domain', 'platform', 'http', 'schedule', 'chaos', 'journal', 'marathon', 'mesos', 'config', 'sim', 'app', 'daemon', 'report', 'export', 'notify', 'probe', 'zk'],
 };
 
 /** Files at the top of src/ (errors.ts, log.ts) every folder but the domain may use. */

@@ -6,11 +6,19 @@
 #
 #   promtool  (Debian package prometheus): `promtool check metrics` on the daemon's /metrics
 #   chromium  (Debian package chromium): the status page (GET /) opened in a real headless browser
+#   zookeeper (Debian package zookeeper, 3.8, with a Java runtime): a real server for the leader
+#             election, shared state and fencing tests (test/zk, test/e2e/zk-*)
 set -euo pipefail
 
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# The tests run the server straight from Debian's jar (scripts/zookeeper-server.mjs); it needs java.
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+  missing+=(zookeeper)
+elif ! command -v java >/dev/null 2>&1; then
+  missing+=(default-jre-headless)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -24,3 +32,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # The packages' own services are never started here (no init system in CI or the build stage).
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! command -v java >/dev/null 2>&1; then
+  echo "test tools: java is still not on PATH; the ZooKeeper tests will skip (apt-get install default-jre-headless)" >&2
+fi

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KillAnswer, KillIntent, KillLedger } from '../domain/ports.js';
+import { killVeto } from '../domain/veto.js';
 import { MonkeyError } from '../errors.js';
 import type { Journal } from './journal.js';
 import { applyRecord, loadJournalState, replaceJournalState, type JournalState, type KillAnswerRecord, type KillIntentRecord } from './state.js';
@@ -34,7 +35,7 @@ export class JournalLedger implements KillLedger {
       replaceJournalState(this.state, await loadJournalState(this.journal.path, new Date(intent.time), this.o.logger ? { logger: this.o.logger } : {}));
       await this.journal.markRead();
     }
-    const veto = this.veto(intent);
+    const veto = killVeto(this.state, intent, this.o.minKillIntervalMs);
     if (veto !== undefined) throw new KillVetoedError(veto);
     const record: KillIntentRecord = {
       type: 'kill-intent',
@@ -60,19 +61,5 @@ export class JournalLedger implements KillLedger {
       applyRecord(this.state, record);
     }
   }
-
-  private veto(intent: KillIntent): string | undefined {
-    const s = this.state;
-    if (s.halted) return `the journal says chaos is halted since ${s.halted.since}: ${s.halted.reason}`;
-    if (s.paused) return `the journal says chaos is paused since ${s.paused.since}${s.paused.reason ? `: ${s.paused.reason}` : ''}`;
-    const now = Date.parse(intent.time);
-    for (const appId of new Set(intent.victims.map((v) => v.appId))) {
-      if (s.quarantined.has(appId)) return `${appId} is quarantined in the journal`;
-      const last = s.lastKillAt.get(appId);
-      if (last !== undefined && now - last < this.o.minKillIntervalMs) {
-        return `${appId} was killed at ${new Date(last).toISOString()}, within the minimum time between kills`;
-      }
-    }
-    return undefined;
-  }
 }
+

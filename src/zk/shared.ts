@@ -1,0 +1,214 @@
+import type { ChaosMemory, HaltState, QuarantineEntry } from '../domain/memory.js';
+import type { KillAnswer, KillIntent } from '../domain/ports.js';
+import type { CycleRecord } from '../domain/record.js';
+import { ZkError } from './errors.js';
+
+/**
+ * The znode <root>/state, as JSON: what every instance must remember between cycles and across
+ * failovers. The same facts src/journal/state.ts folds from one instance's journal, written with
+ * version checks so two writers never lose an update.
+ */
+export interface SharedState {
+  /** Epoch ms of the last kill per app id (an intent counts from the moment it is recorded). */
+  lastKillAt: Record<string, number>;
+  quarantined: Record<string, { cycleId: string; since: string; detail: string }>;
+  halted: { since: string; reason: string; cycleId?: string } | null;
+  paused: { since: string; reason?: string; by?: string } | null;
+  /** Intents not yet answered, by cycle id, with each app's previous lastKillAt (null = none) to restore on rejected/withdrawn. */
+  pending: Record<string, { at: number; prev: Record<string, number | null> }>;
+  /** Who wrote it last (instance id) and when, for /status. */
+  updatedBy?: string;
+  updatedAt?: string;
+}
+
+export function emptyShared(): SharedState {
+  return { lastKillAt: {}, quarantined: {}, halted: null, paused: null, pending: {} };
+}
+
+/** A deep copy (the state is plain JSON). */
+export function cloneShared(s: SharedState): SharedState {
+  return structuredClone(s);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Reads the node's data. Empty data is the empty state (a node created bare); anything else must
+ * be the shape above, or this throws E_ZK_STATE naming the first wrong field: a state we cannot
+ * read must never be taken for "nothing remembered" (fail closed: nothing is killed on it).
+ * Unknown top-level fields are kept out (written by a newer version; they are not ours to judge).
+ */
+export function parseShared(data: Buffer | string | null | undefined, node = '<root>/state'): SharedState {
+  const text = data === null || data === undefined ? '' : typeof data === 'string' ? data : data.toString('utf8');
+  if (text.trim() === '') return emptyShared();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw corrupt(node, `is not JSON (${(err as Error).message})`);
+  }
+  if (!isObj(raw)) throw corrupt(node, 'is not a JSON object');
+  const out = emptyShared();
+  const field = (name: string): unknown => raw[name];
+
+  const lk = field('lastKillAt') ?? {};
+  if (!isObj(lk)) throw corrupt(node, 'lastKillAt is not an object');
+  for (const [app, at] of Object.entries(lk)) {
+    if (!isNum(at)) throw corrupt(node, `lastKillAt[${JSON.stringify(app)}] is not a number`);
+    out.lastKillAt[app] = at;
+  }
+
+  const q = field('quarantined') ?? {};
+  if (!isObj(q)) throw corrupt(node, 'quarantined is not an object');
+  for (const [app, e] of Object.entries(q)) {
+    if (!isObj(e) || !isStr(e.cycleId) || !isStr(e.since) || !isStr(e.detail)) throw corrupt(node, `quarantined[${JSON.stringify(app)}] lacks cycleId, since or detail`);
+    out.quarantined[app] = { cycleId: e.cycleId, since: e.since, detail: e.detail };
+  }
+
+  const h = field('halted') ?? null;
+  if (h !== null) {
+    if (!isObj(h) || !isStr(h.since) || !isStr(h.reason) || (h.cycleId !== undefined && !isStr(h.cycleId))) throw corrupt(node, 'halted is neither null nor {since, reason, cycleId?}');
+    out.halted = { since: h.since, reason: h.reason, ...(isStr(h.cycleId) ? { cycleId: h.cycleId } : {}) };
+  }
+
+  const p = field('paused') ?? null;
+  if (p !== null) {
+    if (!isObj(p) || !isStr(p.since) || (p.reason !== undefined && !isStr(p.reason)) || (p.by !== undefined && !isStr(p.by))) throw corrupt(node, 'paused is neither null nor {since, reason?, by?}');
+    out.paused = { since: p.since, ...(isStr(p.reason) ? { reason: p.reason } : {}), ...(isStr(p.by) ? { by: p.by } : {}) };
+  }
+
+  const pend = field('pending') ?? {};
+  if (!isObj(pend)) throw corrupt(node, 'pending is not an object');
+  for (const [cycleId, e] of Object.entries(pend)) {
+    if (!isObj(e) || !isNum(e.at) || !isObj(e.prev)) throw corrupt(node, `pending[${JSON.stringify(cycleId)}] lacks at or prev`);
+    const prev: Record<string, number | null> = {};
+    for (const [app, v] of Object.entries(e.prev)) {
+      if (v !== null && !isNum(v)) throw corrupt(node, `pending[${JSON.stringify(cycleId)}].prev[${JSON.stringify(app)}] is neither null nor a number`);
+      prev[app] = v;
+    }
+    out.pending[cycleId] = { at: e.at, prev };
+  }
+
+  if (raw.updatedBy !== undefined) {
+    if (!isStr(raw.updatedBy)) throw corrupt(node, 'updatedBy is not a string');
+    out.updatedBy = raw.updatedBy;
+  }
+  if (raw.updatedAt !== undefined) {
+    if (!isStr(raw.updatedAt)) throw corrupt(node, 'updatedAt is not a string');
+    out.updatedAt = raw.updatedAt;
+  }
+  return out;
+}
+
+function corrupt(node: string, what: string): ZkError {
+  return new ZkError('E_ZK_STATE', `the shared state in ZooKeeper (${node}) cannot be read: ${what}`, {
+    hint: `nothing is killed until it is fixed: repair the node's JSON, or delete it with zkCli (delete ${node}) to start from an empty state — the last kills, quarantines and halt it held are then forgotten`,
+  });
+}
+
+export function serializeShared(s: SharedState): Buffer {
+  return Buffer.from(JSON.stringify(s), 'utf8');
+}
+
+/** The chaos memory the cycle's guards read (Map-based, src/domain/memory.ts), plus the pause. */
+export type SharedMemory = ChaosMemory & {
+  readonly lastKillAt: Map<string, number>;
+  readonly quarantined: Map<string, QuarantineEntry>;
+  readonly halted: HaltState | null;
+  readonly paused: { since: string; reason?: string; by?: string } | null;
+};
+
+export function sharedToMemory(s: SharedState): SharedMemory {
+  return {
+    lastKillAt: new Map(Object.entries(s.lastKillAt)),
+    quarantined: new Map(Object.entries(s.quarantined).map(([k, v]) => [k, { ...v }])),
+    halted: s.halted ? { ...s.halted } : null,
+    paused: s.paused ? { ...s.paused } : null,
+  };
+}
+
+/** The apps of an intent, once each, in order. */
+export function intentApps(intent: Pick<KillIntent, 'victims'>): string[] {
+  return [...new Set(intent.victims.map((v) => v.appId))];
+}
+
+/**
+ * The state once this intent is recorded (journal semantics, src/journal/state.ts applyIntent):
+ * each victim's app counts as killed at the intent's time, and pending remembers what it had.
+ */
+export function applyIntentToShared(state: SharedState, intent: Pick<KillIntent, 'cycleId' | 'time' | 'victims'>): SharedState {
+  const s = cloneShared(state);
+  const at = Date.parse(intent.time);
+  const prev: Record<string, number | null> = {};
+  for (const appId of intentApps(intent)) {
+    const before = s.lastKillAt[appId];
+    prev[appId] = before ?? null;
+    if (before === undefined || before < at) s.lastKillAt[appId] = at;
+  }
+  s.pending[intent.cycleId] = { at, prev };
+  return s;
+}
+
+/**
+ * Ends a pending intent (journal semantics, settleIntent): `killed` = the apps whose kill stands;
+ * every other app gets back the lastKillAt it had, unless a later kill moved it since. null keeps
+ * all (the outcome is unknown, so the intent counts). Returns the same object when nothing is pending.
+ */
+export function settleShared(state: SharedState, cycleId: string, killed: ReadonlySet<string> | null): SharedState {
+  const pending = state.pending[cycleId];
+  if (!pending) return state;
+  const s = cloneShared(state);
+  delete s.pending[cycleId];
+  if (killed === null) return s;
+  for (const [appId, before] of Object.entries(pending.prev)) {
+    if (killed.has(appId) || s.lastKillAt[appId] !== pending.at) continue;
+    if (before === null) delete s.lastKillAt[appId];
+    else s.lastKillAt[appId] = before;
+  }
+  return s;
+}
+
+/** The state once an answer is in: answered keeps the killed apps, uncertain keeps all, rejected and withdrawn restore. */
+export function applyAnswerToShared(state: SharedState, answer: Pick<KillAnswer, 'cycleId' | 'outcome' | 'killedAppIds'>): SharedState {
+  if (answer.outcome === 'rejected' || answer.outcome === 'withdrawn') return settleShared(state, answer.cycleId, new Set());
+  if (answer.outcome === 'answered') return settleShared(state, answer.cycleId, new Set(answer.killedAppIds ?? []));
+  return settleShared(state, answer.cycleId, null);
+}
+
+/**
+ * Folds a finished cycle's record in, as src/journal/state.ts applyCycle does: lifted quarantines
+ * go, a pending intent is settled from killStatus (when its answer never reached the state), the
+ * victims' apps of a kill count from killedAt, weaknesses quarantine their apps, and a halting
+ * record halts.
+ */
+export function applyCycleToShared(state: SharedState, r: CycleRecord): SharedState {
+  let s = cloneShared(state);
+  for (const q of Array.isArray(r.quarantineLifted) ? r.quarantineLifted : []) delete s.quarantined[q.appId];
+  if (s.pending[r.cycleId]) {
+    if (r.killStatus === 'rejected' || r.killStatus === 'withdrawn') s = settleShared(s, r.cycleId, new Set());
+    else if (r.killStatus === 'answered' && r.killResponse) {
+      const matched = new Set(r.killResponse.matched);
+      s = settleShared(s, r.cycleId, new Set(r.victims.filter((v) => matched.has(v.taskId)).map((v) => v.appId)));
+    } else if (r.killStatus !== undefined) s = settleShared(s, r.cycleId, null);
+  }
+  const killedAt = typeof r.killedAt === 'string' ? Date.parse(r.killedAt) : NaN;
+  const rejected = r.error?.code === 'E_KILL_REJECTED' || r.killStatus === 'rejected' || r.killStatus === 'withdrawn';
+  if (!Number.isNaN(killedAt) && !rejected && Array.isArray(r.victims)) {
+    const matched = r.killResponse ? new Set(r.killResponse.matched) : null;
+    for (const v of r.victims) {
+      if (matched && !matched.has(v.taskId)) continue;
+      const prev = s.lastKillAt[v.appId];
+      if (prev === undefined || prev < killedAt) s.lastKillAt[v.appId] = killedAt;
+    }
+  }
+  for (const w of Array.isArray(r.weaknesses) ? r.weaknesses : []) {
+    s.quarantined[w.appId] = { cycleId: r.cycleId, since: r.killedAt ?? r.time, detail: w.detail };
+  }
+  if (r.halted === true) {
+    const apps = (r.weaknesses ?? []).map((w) => w.appId).join(', ');
+    s.halted = { since: r.time, reason: `weakness found in ${apps || 'an app'}`, cycleId: r.cycleId };
+  }
+  return s;
+}
