@@ -32,7 +32,19 @@ function prepare(ctx: CliContext) {
   return { loaded, config, clock, logger, schedule, clients };
 }
 
+/**
+ * `once` beside instances on ZooKeeper would kill outside the election: the leader's minimum time
+ * between kills and its fencing would not see it coming. It refuses; `plan` shows a cycle safely.
+ */
+export function refuseOnceWithZk(zk: string): void {
+  if (zk === '') return;
+  throw new MonkeyError('E_ZK_ONCE', 'once runs one cycle outside the leader election: with MONKEY_ZK set, only the elected leader of `marathon-monkey run` kills', {
+    hint: 'run `marathon-monkey plan` to see what a cycle would do, or unset MONKEY_ZK for a one-off cycle with the single-instance journal',
+  });
+}
+
 export async function once(json: boolean, ctx: CliContext): Promise<number> {
+  refuseOnceWithZk(loadConfig({ env: ctx.env }).config.state.zk);
   const { config, clock, logger, schedule, clients } = prepare(ctx);
   const { seed } = effectiveSeed(config);
   const settings = chaosSettingsFrom(config, seed);

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, notifierFrom, safetySummary, scheduleFrom } from '../app/wiring.js';
 import type { CycleRecord } from '../domain/record.js';
 import type { LoadedConfig } from '../config/load.js';
-import { Daemon } from '../daemon/daemon.js';
+import { hostname } from 'node:os';
+import { Daemon, type HaOptions } from '../daemon/daemon.js';
 import { HeapKeeper, v8HeapAccess } from '../daemon/heap-keeper.js';
 import { MonkeyMetrics } from '../daemon/metrics.js';
 import { createLogger } from '../log.js';
-import { systemClock } from '../platform/clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { EXIT, packageVersion, type CliContext } from './context.js';
 
 /** The daemon against a configured Marathon, until a stop signal (`run`, `start`, the demo). */
@@ -43,6 +44,7 @@ export async function runDaemon(
     ...(extras.onCycle ? { onCycle: extras.onCycle } : {}),
     ...(heap ? { heapKeeper: new HeapKeeper(heap) } : {}),
     ...(notifier ? { notifier } : {}),
+    ...(config.state.zk === '' ? {} : { ha: await haOptions(config.state, { port: config.server.port, env: ctx.env, logger, clock }) }),
   });
   logger.info({ safety: safetySummary(config, seed, schedule), seedGenerated: generated, notify: notifier?.channels ?? [] }, 'effective safety settings');
   if (!config.chaos.dryRun) logger.warn({}, 'dry-run is OFF: kills are real');
@@ -51,4 +53,30 @@ export async function runDaemon(
   const signal = await ctx.stopRequested;
   await daemon.shutdown(signal);
   return EXIT.ok;
+}
+
+/**
+ * Several instances on ZooKeeper: this one joins the election once its journal is open. Its name
+ * among its peers is Marathon's task id when it runs under Marathon (what an operator finds in the
+ * Marathon UI), else host, port and pid.
+ */
+export async function haOptions(
+  state: { zk: string; zkSessionTimeoutMs: number },
+  deps: { port: number; env: NodeJS.ProcessEnv; logger: Logger; clock: Clock },
+): Promise<HaOptions> {
+  // Loaded only with ZooKeeper configured: a single instance starts without the client library.
+  const { ZkCoordinator, maskZkUrl } = await import('../zk/index.js');
+  const identity = zkIdentity(deps.env, deps.port);
+  return {
+    maskedUrl: maskZkUrl(state.zk),
+    sessionTimeoutMs: state.zkSessionTimeoutMs,
+    identity,
+    connect: () => ZkCoordinator.start({ url: state.zk, sessionTimeoutMs: state.zkSessionTimeoutMs, identity, logger: deps.logger, clock: deps.clock }),
+  };
+}
+
+export function zkIdentity(env: NodeJS.ProcessEnv, port: number): string {
+  const task = env.MESOS_TASK_ID?.trim();
+  if (task !== undefined && task !== '') return task;
+  return `${hostname()}${port === 0 ? '' : `:${port}`} pid ${process.pid}`;
 }

@@ -2,12 +2,11 @@ import { checkClientSettings } from '../app/auth.js';
 import { chaosSettingsFrom, effectiveSeed, safetySummary, scheduleFrom } from '../app/settings.js';
 import { checkJournalWritable } from '../config/journal-path.js';
 import { loadConfig } from '../config/load.js';
-import { maskUrlCredentials } from '../http/url.js';
 import { MonkeyError } from '../errors.js';
 import { systemClock } from '../platform/clock.js';
 import { EXIT, type CliContext } from './context.js';
 
-export function validate(ctx: CliContext): number {
+export async function validate(ctx: CliContext): Promise<number> {
   const loaded = loadConfig({ env: ctx.env });
   const { config } = loaded;
   const schedule = scheduleFrom(config);
@@ -24,7 +23,12 @@ export function validate(ctx: CliContext): number {
   if (config.marathon.urls.length === 0) ctx.stdout('note: no MONKEY_MARATHON_URLS: `start` runs the demo on the simulated cluster; `run` and `once` need a Marathon\n');
   if (!config.chaos.dryRun) ctx.stdout('note: dry-run is OFF: kills are real\n');
   if (config.state.zk !== '') {
-    ctx.stdout(`note: several instances share ZooKeeper ${maskUrlCredentials(config.state.zk)} (session timeout ${config.state.zkSessionTimeoutMs} ms): one leader runs the cycles; last kills, quarantines, halt and pause live there\n`);
+    // Loaded only when configured: the rest of validate stays free of the ZooKeeper client.
+    const { parseZkUrl, maskZkUrl } = await import('../zk/url.js');
+    const target = parseZkUrl(config.state.zk);
+    ctx.stdout(
+      `note: several instances share ZooKeeper ${maskZkUrl(config.state.zk)} (servers ${target.servers}, node ${target.root}${target.auth ? `, digest auth as ${target.auth.user}` : ''}, session timeout ${config.state.zkSessionTimeoutMs} ms): one leader runs the cycles; last kills, quarantines, halt and pause live there\n`,
+    );
   }
   ctx.stdout(`note: run serves HTTP on ${config.server.host}:${config.server.port} (port from ${loaded.origin?.('server.port') ?? 'configuration'})\n`);
   return EXIT.ok;

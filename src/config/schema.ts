@@ -127,8 +127,9 @@ export function safeUrl(value: string): string {
 /**
  * What is wrong with a ZooKeeper URL (`zk://[user:password@]host:port[,host:port…]/path`, the form
  * Mesos and Marathon take with --zk), or undefined when it is well formed. Messages never repeat the
- * credentials. The zk module parses it again when the daemon connects (parseZkUrl); this check lets
- * `validate` and start-up name the problem before anything runs.
+ * credentials. A first check, so that a typo fails when the configuration loads; the zk module's
+ * parseZkUrl (which the configuration layer may not import) judges the details (percent-encoded
+ * credentials, reserved paths) in `validate` and when the daemon connects.
  */
 export function zkUrlProblem(value: string): string | undefined {
   const masked = safeUrl(value);
@@ -145,8 +146,8 @@ export function zkUrlProblem(value: string): string | undefined {
   const path = slash < 0 ? undefined : afterAuth.slice(slash);
   if (auth !== undefined && !/^[^:/]+:[^/]+$/.test(auth)) return `${shown}: the credentials must be user:password (digest auth), without a /`;
   for (const h of hosts.split(',')) {
-    const hp = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(h.trim());
-    if (hp === null || Number(hp[2]) < 1 || Number(hp[2]) > 65535) return `${shown}: "${h}" must be host:port, e.g. zk-1.zk:2181`;
+    const hp = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/.exec(h);
+    if (hp === null || (hp[2] !== undefined && (Number(hp[2]) < 1 || Number(hp[2]) > 65535))) return `${shown}: "${h}" must be host or host:port, e.g. zk-1.zk:2181`;
   }
   if (path === undefined || path === '/' || !/^(\/[^/\s]+)+$/.test(path)) return `${shown}: needs a path (the monkey's node), e.g. /marathon-monkey`;
   return undefined;

@@ -21,7 +21,9 @@ import { startControlServer, type ControlEvent, type ControlServer } from './htt
 import { MonkeyMetrics } from './metrics.js';
 import type { Notifier } from '../notify/notifier.js';
 import { DaemonState } from './state.js';
-import type { Clients } from '../domain/ports.js';
+import type { Clients, KillLedger } from '../domain/ports.js';
+import type { ZkCoordinator } from '../zk/index.js';
+import { HaLink, HA_LOG } from './ha.js';
 
 /** Skip reason of a slot while the journal cannot be written (journal, /status, metrics). */
 export const REASON_JOURNAL_UNWRITABLE = 'journal-unwritable';
@@ -63,6 +65,18 @@ export interface DaemonOptions {
   heapKeeper?: HeapKeeper;
   /** Webhook and Slack notifications (notify.*); none when no receiver is configured. */
   notifier?: Notifier;
+  /** Several instances on ZooKeeper (state.zk); absent: a single instance, its state in the journal. */
+  ha?: HaOptions;
+}
+
+export interface HaOptions {
+  /** Joins the election; called once the journal is open. A rejection is fatal at start. */
+  connect: () => Promise<ZkCoordinator>;
+  /** The ZooKeeper URL with credentials masked. */
+  maskedUrl: string;
+  sessionTimeoutMs: number;
+  /** This instance's name among its peers (Marathon's task id, or host, port and pid). */
+  identity: string;
 }
 
 /**
@@ -76,6 +90,10 @@ export class Daemon {
   private readonly log: Logger;
   private memory: JournalState | undefined;
   private ledger: JournalLedger | undefined;
+  /** With ZooKeeper: the leader, shared state and fencing; undefined for a single instance. */
+  private ha: HaLink | undefined;
+  /** What the cycle writes its intents through: the journal's ledger, fenced by ZooKeeper with several instances. */
+  private cycleLedger: KillLedger | undefined;
   private lock: JournalLock | undefined;
   /** Why the journal cannot be trusted right now (unwritable, unreadable); undefined when it can. */
   private journalProblem: string | undefined;
@@ -118,7 +136,9 @@ export class Daemon {
     this.lock = JournalLock.acquire(o.journalPath, 'run', new Date(o.clock.now()));
     try {
       await this.openJournal();
+      if (o.ha) await this.joinZk(o.ha);
     } catch (err) {
+      await this.ha?.close().catch(() => undefined);
       this.lock.release();
       throw err;
     }
@@ -137,6 +157,28 @@ export class Daemon {
     await this.journal.markRead();
     this.ledger = new JournalLedger(this.journal, this.memory, { minKillIntervalMs: o.settings.minKillIntervalMinutes * 60_000, logger: this.log });
     await this.probeJournal({ type: 'start', time: new Date(o.clock.now()).toISOString(), version: o.version, pid: process.pid });
+  }
+
+  /**
+   * Joins the election and takes the shared state as the cycle's memory. Unreachable ZooKeeper is
+   * fatal here, as an unreadable journal is: the instance would not know what the others did.
+   */
+  private async joinZk(ha: HaOptions): Promise<void> {
+    const o = this.o;
+    if (this.memory === undefined || this.ledger === undefined) throw new Error('journal not loaded');
+    const coordinator = await ha.connect();
+    this.ha = new HaLink({
+      coordinator,
+      maskedUrl: ha.maskedUrl,
+      sessionTimeoutMs: ha.sessionTimeoutMs,
+      identity: ha.identity,
+      state: this.state,
+      metrics: this.metrics,
+      logger: o.logger,
+      onHealthy: () => void this.probeMarathon(),
+    });
+    await this.ha.start(this.memory);
+    this.cycleLedger = this.ha.fencedLedger(this.ledger, o.settings.minKillIntervalMinutes * 60_000);
   }
 
   /** Appends `record`; the journal's health (readiness, metric, log) follows the result. */
@@ -173,7 +215,8 @@ export class Daemon {
     const o = this.o;
     if (this.memory === undefined) throw new Error('journal not loaded');
     const halted = this.memory.halted;
-    if (halted) {
+    // With ZooKeeper, HaLink has set pause, halt and quarantines from the shared state already.
+    if (halted && !this.ha) {
       // The journal keeps the halting cycle, not the app: the apps are the ones that cycle quarantined.
       const apps = [...this.memory.quarantined].filter(([, q]) => halted.cycleId !== undefined && q.cycleId === halted.cycleId).map(([appId]) => appId);
       this.state.halt({
@@ -183,10 +226,10 @@ export class Daemon {
         ...(halted.cycleId === undefined ? {} : { cycleId: halted.cycleId }),
       });
     }
-    if (this.memory.paused) {
+    if (this.memory.paused && !this.ha) {
       this.state.pause({ by: 'journal', reason: this.memory.paused.reason ?? 'paused before restart' });
     }
-    this.state.setQuarantined([...this.memory.quarantined].map(([appId, q]) => [appId, { since: q.since, reason: 'weakness', detail: q.detail, cycleId: q.cycleId }]));
+    if (!this.ha) this.state.setQuarantined([...this.memory.quarantined].map(([appId, q]) => [appId, { since: q.since, reason: 'weakness', detail: q.detail, cycleId: q.cycleId }]));
 
     this.server = await startControlServer({
       host: o.server.host,
@@ -206,9 +249,10 @@ export class Daemon {
         config: o.maskedConfig,
         nextCycles: this.scheduler?.nextSlots(5).map((s) => s.startsAt.toISOString()) ?? [],
         journal: o.journalPath,
+        ...(this.ha ? this.ha.status() : { role: 'single' }),
       }),
-      onPause: (e) => this.journalControl(e),
-      onResume: (e) => this.journalControl(e),
+      onPause: (e) => this.control(e),
+      onResume: (e) => this.control(e),
     });
 
     await this.probeMarathon();
@@ -255,6 +299,8 @@ export class Daemon {
     grace.abort();
     // The last cycle's events get a short, bounded chance to go out; then they are dropped.
     await this.o.notifier?.close();
+    // Leaving the election at once lets a standby take over without waiting for the session to expire.
+    await this.ha?.close().catch((err: unknown) => this.log.warn({ err: { message: (err as Error).message } }, 'leaving ZooKeeper failed; the session expires by itself'));
     await this.journal.close();
     this.lock?.release();
     await this.server?.close();
@@ -288,9 +334,12 @@ export class Daemon {
     }
   }
 
-  /** Ready only when both Marathon and the journal are usable. */
+  /** Ready only when Marathon, the journal and (with several instances) ZooKeeper are usable. */
   private markReady(): void {
-    if (this.journalProblem === undefined) this.state.setReady();
+    if (this.journalProblem !== undefined) return;
+    const zk = this.ha?.problem();
+    if (zk !== undefined) this.state.setNotReady(zk.reason, zk.detail);
+    else this.state.setReady();
   }
 
   /**
@@ -316,6 +365,12 @@ export class Daemon {
   private async runSlot(slot: SlotContext): Promise<void> {
     if (this.shuttingDown) return;
     const o = this.o;
+    if (this.ha && this.ha.role() !== 'leader') {
+      // The leader runs and journals this slot; a standby's journal holds only what it did.
+      this.log.debug({ role: this.ha.role(), scheduledAt: slot.scheduledAt.toISOString() }, HA_LOG.standbySlot);
+      await this.reprobeIfUnusable();
+      return;
+    }
     const verdict = this.state.canAct();
     if (!verdict.ok) {
       await this.reprobeIfUnusable();
@@ -335,6 +390,20 @@ export class Daemon {
       await this.finishCycle(skipped);
       return;
     }
+    if (this.ha && this.memory) {
+      // The guards read the shared state: another instance may have killed, halted or paused since.
+      const fresh = await this.ha.beforeCycle(this.memory);
+      if (!fresh.ok) {
+        await this.finishCycle(skippedCycleRecord(fresh.reason, fresh.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
+        return;
+      }
+      // A pause or halt read just now holds for this slot.
+      const now = this.state.canAct();
+      if (!now.ok) {
+        await this.finishCycle(skippedCycleRecord(now.reason, now.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
+        return;
+      }
+    }
     const cycleId = makeCycleId(slot.scheduledAt, o.clock.now());
     this.slotInFlight = { cycleId, scheduledAt: slot.scheduledAt };
     let listing: { apps: readonly MarathonApp[]; agents: AgentIndex | null } | undefined;
@@ -342,7 +411,7 @@ export class Daemon {
       {
         apps: o.clients.marathon,
         killer: o.clients.marathon,
-        ledger: this.ledger,
+        ledger: this.cycleLedger ?? this.ledger,
         agents: o.clients.agents,
         events: o.clients.events,
         clock: o.clock,
@@ -354,8 +423,9 @@ export class Daemon {
       {
         scheduledAt: slot.scheduledAt,
         cycleId,
-        signal: this.watchAbort.signal,
-        mayKill: () => !this.shuttingDown && this.journalProblem === undefined && this.state.canAct().ok,
+        // With ZooKeeper, losing the leadership cuts the watch too: it is recorded as aborted.
+        signal: this.ha ? AbortSignal.any([this.watchAbort.signal, this.ha.leaderSignal()]) : this.watchAbort.signal,
+        mayKill: () => !this.shuttingDown && this.journalProblem === undefined && this.state.canAct().ok && (this.ha?.mayKill() ?? true),
         onKillPhase: () => {
           this.killPhase = true;
         },
@@ -407,6 +477,8 @@ export class Daemon {
     }
     this.metrics.setPaused(this.state.paused !== undefined);
     this.metrics.setHalted(this.state.halted !== undefined);
+    // Weaknesses, quarantines, halt and lifts reach the other instances (a failure: not ready, no kill until it works).
+    if (this.ha && record.outcome !== 'skipped') await this.ha.afterCycle(record);
     this.o.onCycle?.(record);
     // Queued, not sent: a slow or dead receiver never delays the next cycle.
     this.o.notifier?.cycleFinished(record);
@@ -414,10 +486,24 @@ export class Daemon {
     if (collected) this.log.debug({ heapUsedMb: { before: mb(collected.before), after: mb(collected.after) } }, DAEMON_LOG.heapCollected);
   }
 
-  private async journalControl(e: ControlEvent): Promise<void> {
-    if (!e.changed) return;
-    // In effect whether or not the journal takes it below: receivers hear of it either way.
-    this.o.notifier?.control(e);
+  /**
+   * POST /pause and /resume. With ZooKeeper they act on the shared state, whichever instance
+   * receives them (compare-and-set: two pauses at once lose nothing), and are journaled here.
+   */
+  private async control(e: ControlEvent): Promise<void> {
+    if (this.ha) {
+      if (e.type === 'pause') await this.ha.pause({ at: e.at, reason: e.reason, by: e.by });
+      else await this.ha.resume();
+    }
+    // With several instances each journal records every request it received: whether it changed
+    // anything depends on what the others did at the same moment (the shared state tells).
+    await this.journalControl(e, this.ha !== undefined);
+  }
+
+  private async journalControl(e: ControlEvent, always = false): Promise<void> {
+    if (!e.changed && !always) return;
+    // In effect whether or not the journal takes it below: receivers hear of it either way (once).
+    if (e.changed) this.o.notifier?.control(e);
     const record =
       e.type === 'pause'
         ? { type: 'pause' as const, time: e.at, reason: e.reason, by: e.by }

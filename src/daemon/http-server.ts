@@ -188,7 +188,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
     } catch (err) {
       log.error({ err, event: event.type }, 'control event could not be recorded');
       const code = err instanceof MonkeyError ? err.code : 'E_UNKNOWN';
-      return `the ${event.type} is in effect but could not be recorded in the journal (${code}); see the daemon log`;
+      // With ZooKeeper the record that failed may be the shared state: then it holds on this instance only.
+      const where = code.startsWith('E_ZK') ? 'in effect on this instance but could not be shared through ZooKeeper' : 'in effect but could not be recorded in the journal';
+      return `the ${event.type} is ${where} (${code}); see the daemon log`;
     }
   };
 

@@ -87,6 +87,9 @@ export class MonkeyMetrics {
   private readonly journalWritableGauge: Gauge;
   private readonly quarantinedGauge: Gauge;
   private readonly lastCycle: Gauge;
+  private readonly leaderGauge: Gauge;
+  /** Only with ZooKeeper (state.zk): created at the first setZkSessionUp, absent from a single instance's metrics. */
+  private zkSessionGauge: Gauge | undefined;
 
   constructor(options: MonkeyMetricsOptions = {}) {
     this.registry = new Registry();
@@ -141,6 +144,12 @@ export class MonkeyMetrics {
     this.haltedGauge = new Gauge({ name: `${p}halted`, help: '1 while chaos is halted because a cycle found a weakness (POST /resume clears it).', registers });
     this.quarantinedGauge = new Gauge({ name: `${p}quarantined_apps`, help: 'Apps excluded from chaos because a kill exposed a weakness in them.', registers });
     this.lastCycle = new Gauge({ name: `${p}last_cycle_timestamp_seconds`, help: 'When the last cycle ran (Unix seconds), to alert on a monkey that stopped running.', registers });
+    this.leaderGauge = new Gauge({
+      name: `${p}leader`,
+      help: '1 while this instance may run cycles: the ZooKeeper leader, or a single instance (no MONKEY_ZK); 0 for a standby or an instance cut off from ZooKeeper.',
+      registers,
+    });
+    this.leaderGauge.set(1);
     const build = new Gauge({ name: `${p}build_info`, help: 'Always 1; the version is a label.', labelNames: ['version'], registers });
     build.set({ version: options.version ?? 'unknown' }, 1);
 
@@ -203,6 +212,20 @@ export class MonkeyMetrics {
 
   setPaused(paused: boolean): void {
     this.pausedGauge.set(paused ? 1 : 0);
+  }
+
+  /** The instance's role: `single` (no ZooKeeper) and `leader` run cycles and count 1. */
+  setRole(role: 'single' | 'leader' | 'standby' | 'disconnected'): void {
+    this.leaderGauge.set(role === 'single' || role === 'leader' ? 1 : 0);
+  }
+
+  setZkSessionUp(up: boolean): void {
+    this.zkSessionGauge ??= new Gauge({
+      name: `${METRIC_PREFIX}zk_session_up`,
+      help: '1 while the ZooKeeper session is connected; 0 while it is connecting, suspended or lost (nothing is killed then).',
+      registers: [this.registry],
+    });
+    this.zkSessionGauge.set(up ? 1 : 0);
   }
 
   setJournalWritable(writable: boolean): void {

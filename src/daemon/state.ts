@@ -227,6 +227,16 @@ export class DaemonState {
     return { ok: true };
   }
 
+  /**
+   * Pause, halt and quarantines as the state shared by several instances says (ZooKeeper): a pause
+   * or resume on another instance, or a halt its cycle caused, holds here too.
+   */
+  adoptShared(shared: { paused: PauseInfo | undefined; halted: HaltInfo | undefined; quarantined: Iterable<[string, QuarantineInfo]> }): void {
+    this.pausedInfo = shared.paused;
+    this.haltedInfo = shared.halted;
+    this.setQuarantined(shared.quarantined);
+  }
+
   // --- quarantine -----------------------------------------------------------------------------
 
   quarantineApp(appId: string, info: { reason: string; detail?: string; cycleId?: string; since?: string }): void {

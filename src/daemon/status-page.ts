@@ -17,7 +17,7 @@ export interface StatusView {
   generatedAt: string;
   /** IANA zone every time on the page is shown in (the schedule's). */
   timezone: string;
-  /** `single instance` until leader election exists. */
+  /** `single instance`, or the role among instances on ZooKeeper with the leader and the session. */
   role: string;
   version: string | undefined;
   dryRun: boolean | undefined;
@@ -50,7 +50,7 @@ export function statusViewFrom(extras: Readonly<Record<string, unknown>>, state:
   return {
     generatedAt: now.toISOString(),
     timezone: validZone(zone) ? zone : 'UTC',
-    role: str(extras.role) ?? 'single instance',
+    role: roleText(extras),
     version: str(extras.version),
     dryRun: typeof extras.dryRun === 'boolean' ? extras.dryRun : undefined,
     strategy: str(extras.strategy),
@@ -62,6 +62,17 @@ export function statusViewFrom(extras: Readonly<Record<string, unknown>>, state:
     config,
     refreshSeconds: STATUS_PAGE_REFRESH_SECONDS,
   };
+}
+
+/** `leader of 3 instances (ZooKeeper zk://…/monkey, session connected)`; `single instance` without ZooKeeper. */
+function roleText(extras: Readonly<Record<string, unknown>>): string {
+  const role = str(extras.role);
+  const zk = isRecord(extras.zk) ? extras.zk : undefined;
+  if (role === undefined || role === 'single' || zk === undefined) return 'single instance';
+  const members = typeof zk.members === 'number' ? ` of ${zk.members} instance${zk.members === 1 ? '' : 's'}` : '';
+  const leader = role !== 'leader' && str(zk.leader) !== undefined ? `; the leader is ${str(zk.leader) ?? ''}` : '';
+  const where = [str(zk.url) === undefined ? undefined : `ZooKeeper ${str(zk.url) ?? ''}`, str(zk.session) === undefined ? undefined : `session ${str(zk.session) ?? ''}`].filter((x) => x !== undefined);
+  return `${role}${members}${leader}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
 }
 
 /** Accepts a RiskReport, or `{report, assessedAt}` around one; anything else is "not assessed". */
@@ -138,6 +149,8 @@ function overallState(view: StatusView, t: TimeFormat): { kind: StateKind; label
   if (s.halted !== null) return { kind: 'halted', label: 'halted', why };
   if (s.paused !== null) return { kind: 'paused', label: 'paused', why };
   if (!s.readiness.ready) return { kind: 'not-ready', label: 'running, not ready', why };
+  // A standby is healthy and waits: the leader runs the cycles.
+  if (view.role.startsWith('standby')) return { kind: 'running', label: 'standby', why: [`Standby: ${view.role}. The leader runs the cycles; this instance takes over if the leader goes.`] };
   return { kind: 'running', label: view.dryRun === true ? 'running (dry run)' : 'running', why };
 }
 
