@@ -37,6 +37,7 @@ export function parseZkUrl(url: string, key = 'state.zk (MONKEY_ZK)'): ZkTarget 
   if (at >= 0) {
     if (authority.indexOf('@', at + 1) >= 0) {
       problems.push('has more than one @ before the path: percent-encode an @ in the password as %40');
+      hosts = authority.slice(authority.lastIndexOf('@') + 1);
     } else {
       hosts = authority.slice(at + 1);
       const creds = authority.slice(0, at);
