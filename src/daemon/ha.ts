@@ -78,6 +78,7 @@ export class HaLink {
   private sharedProblem: string | undefined;
   /** Cycle records whose effect on the shared state could not be written yet (retried at each slot). */
   private readonly unsent: CycleRecord[] = [];
+  private flushing: Promise<void> | undefined;
   private leaderAbort = new AbortController();
   private lastRole: ZkRole;
   private readonly unsubscribe: (() => void)[] = [];
@@ -187,7 +188,14 @@ export class HaLink {
     await this.flushUnsent();
   }
 
+  /** One flush at a time (two would apply a record twice and drop the next one); each caller gets its own, after the one running. */
   private async flushUnsent(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushOnce().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
     while (this.unsent.length > 0) {
       const record = this.unsent[0]!;
       try {
@@ -197,7 +205,9 @@ export class HaLink {
         const detail = `${errMessage(err)}; the last cycle's effect (quarantines, halt) is not shared yet and nothing is killed until it is`;
         if (this.sharedProblem === undefined) this.log.error({ err: errFields(err), cycleId: record.cycleId }, HA_LOG.sharedUnwritable);
         this.sharedProblem = detail;
-        this.o.state.setNotReady(REASON_SHARED_UNWRITABLE, detail);
+        // A lost session says more than its consequence: it is the reason shown while it lasts.
+        const problem = this.problem();
+        if (problem !== undefined) this.o.state.setNotReady(problem.reason, problem.detail);
         return;
       }
       this.unsent.shift();
@@ -266,6 +276,9 @@ export class HaLink {
       this.lastRole = role;
       void this.refreshMembers();
     }
+    // Back with ZooKeeper, whatever role: a cycle's effect not shared yet is written now (a weakness
+    // found by a leader that lost its session must still reach the next leader).
+    if (session === 'connected' && this.unsent.length > 0) void this.flushUnsent();
     const problem = this.problem();
     if (problem !== undefined) this.o.state.setNotReady(problem.reason, problem.detail);
     else if (this.o.state.getReadiness().reason === REASON_ZK_DISCONNECTED) this.o.onHealthy();

@@ -154,7 +154,7 @@ describe('the app-definition checks reject broken definitions', () => {
       ['a persistent volume', (d) => void (d.container.volumes = load(OSS).container.volumes), /no persistent volume/],
       ['no spreading constraint', (d) => delete d.constraints, /hostname", "UNIQUE"/],
       ['an upgrade that stops both', (d) => (d.upgradeStrategy.minimumHealthCapacity = 0), /keep one instance running/],
-      ['a malformed ZooKeeper URL', (d) => (d.env.MONKEY_ZK = 'zk://zk-1.zk/marathon-monkey'), /not a valid configuration: .*state\.zk/s],
+      ['a malformed ZooKeeper URL', (d) => (d.env.MONKEY_ZK = 'zk://zk-1.zk:2181'), /not a valid configuration: .*state\.zk/s],
     ];
     for (const [what, edit, problem] of broken) {
       const problems = monkeyProblems(edited(HA, edit));
