@@ -230,6 +230,9 @@ describe('GET /metrics through promtool', () => {
     metrics.recordCycle(aCycleThatFailed());
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', status: 200, durationMs: 120 });
     metrics.recordMarathonRequest({ endpoint: 'GET /v2/apps', durationMs: 5000, error: 'E_TIMEOUT' });
+    // An instance on ZooKeeper: its role and session gauges too.
+    metrics.setRole('standby');
+    metrics.setZkSessionUp(true);
     server = await startControlServer({
       host: '127.0.0.1',
       port: 0,
@@ -243,6 +246,8 @@ describe('GET /metrics through promtool', () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /^process_cpu_seconds_total /m);
     assert.match(text, /^marathon_monkey_kills_total\{/m);
+    assert.match(text, /^marathon_monkey_leader 0$/m);
+    assert.match(text, /^marathon_monkey_zk_session_up 1$/m);
     const verdict = promtoolCheckMetrics(text);
     assert.equal(verdict.status, 0, `promtool check metrics:\n${verdict.output}`);
   });
