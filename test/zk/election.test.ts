@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import type zookeeper from 'node-zookeeper-client';
+import { ZkCoordinator, type ZkChange } from '../../src/zk/index.js';
+import { uniqueRoot, zkUrl, zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
+import { Fleet, partition, quiet, rawClient, rawOp, SESSION_MS, waitFor } from './support.js';
+
+describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
+  this.timeout(15_000);
+  let zk: ZooKeeperServer | undefined;
+  let fleet: Fleet;
+  let root: string;
+
+  before(async function () {
+    zk = await zookeeperOrSkip(this);
+  });
+  after(async () => zk?.stop());
+  beforeEach(() => {
+    root = uniqueRoot('election');
+    fleet = new Fleet({ url: zkUrl(zk!, root), sessionTimeoutMs: SESSION_MS, logger: quiet });
+  });
+  afterEach(async () => fleet.closeAll());
+
+  it('three instances: exactly one leader, the others stand by; members() names the leader', async () => {
+    const [a, b, c] = [await fleet.start('a:1 pid 1'), await fleet.start('b:1 pid 2'), await fleet.start('c:1 pid 3')];
+    await waitFor(() => fleet.leaders().length === 1 && b.role() === 'standby' && c.role() === 'standby', 2000, 'one leader');
+    assert.equal(a.role(), 'leader');
+    assert.equal(a.sessionState(), 'connected');
+    assert.deepEqual(await c.members(), { self: 'c:1 pid 3', leader: 'a:1 pid 1', count: 3 });
+  });
+
+  it('closing the leader hands the lead to the next instance, and its node is gone at once', async () => {
+    const [a, b, c] = [await fleet.start('a'), await fleet.start('b'), await fleet.start('c')];
+    await waitFor(() => a.isLeader(), 2000, 'a leads');
+    const changes: ZkChange[] = [];
+    b.onChange((e) => changes.push(e));
+    const t = Date.now();
+    await a.close();
+    await waitFor(() => b.isLeader(), 2000, 'b leads');
+    const ms = Date.now() - t;
+    assert.ok(ms < 1000, `a clean handover takes one watch event, not a session timeout (${ms} ms)`);
+    assert.equal(c.role(), 'standby');
+    assert.deepEqual(changes, [{ role: 'leader', session: 'connected' }]);
+    assert.equal(a.sessionState(), 'closed');
+    assert.equal(a.role(), 'disconnected');
+    assert.equal((await b.members()).count, 2);
+  });
+
+  it('each standby watches its predecessor only (no herd): a standby leaving does not move the leader', async () => {
+    const [a, b, c] = [await fleet.start('a'), await fleet.start('b'), await fleet.start('c')];
+    await waitFor(() => a.isLeader() && c.role() === 'standby', 2000, 'a leads');
+    const watched = (x: ZkCoordinator) => [...(x as unknown as { watched: Set<string> }).watched].sort();
+    const node = (x: ZkCoordinator) => x.electionNode()!;
+    assert.deepEqual(watched(c), [node(b), node(c), `${root}/state`].sort(), 'c watches b (and its own node and the state), never a');
+    assert.deepEqual(watched(b), [node(a), node(b), `${root}/state`].sort());
+    await b.close();
+    await waitFor(() => watched(c).includes(node(a)), 2000, 'c to watch a once b is gone');
+    assert.ok(a.isLeader());
+    assert.equal(c.role(), 'standby');
+    await a.close();
+    await waitFor(() => c.isLeader(), 2000, 'c leads');
+  });
+
+  it('a leader cut off stops leading at once; past the session timeout it is expired, and rejoins as a standby', async () => {
+    const a = await fleet.start('a');
+    const b = await fleet.start('b');
+    await waitFor(() => a.isLeader(), 2000, 'a leads');
+    const firstNode = a.electionNode();
+    const seen: ZkChange[] = [];
+    a.onChange((e) => seen.push(e));
+    const cut = partition(a);
+    try {
+      await waitFor(() => a.sessionState() === 'suspended', 500, 'a to see its connection drop');
+      assert.equal(a.isLeader(), false, 'fail closed: suspended is not leading, although the node may still exist');
+      assert.equal(a.role(), 'disconnected');
+      await waitFor(() => b.isLeader(), SESSION_MS + 2000, 'b to lead once a’s session expired');
+    } finally {
+      cut.heal();
+    }
+    // 'standby' from the moment the new session is up; in the election once its node is made.
+    await waitFor(() => a.role() === 'standby' && a.electionNode() !== undefined, 3000, 'a to rejoin as a standby');
+    assert.notEqual(a.electionNode(), firstNode);
+    assert.deepEqual(
+      seen.map((e) => `${e.role}/${e.session}`),
+      ['disconnected/suspended', 'disconnected/lost', 'standby/connected'],
+    );
+    assert.equal((await b.members()).count, 2);
+  });
+
+  it('a leader whose connection drops and comes back within the session keeps the lead', async () => {
+    const a = await fleet.start('a');
+    await fleet.start('b');
+    await waitFor(() => a.isLeader(), 2000, 'a leads');
+    const node = a.electionNode();
+    const cut = partition(a);
+    await waitFor(() => a.sessionState() === 'suspended', 500, 'a suspended');
+    assert.equal(a.isLeader(), false);
+    cut.heal();
+    await waitFor(() => a.isLeader(), 2000, 'a to lead again with the same session');
+    assert.equal(a.electionNode(), node);
+  });
+
+  it('an election node deleted behind the leader’s back deposes it; it rejoins at the end of the line', async () => {
+    const a = await fleet.start('a');
+    const b = await fleet.start('b');
+    await waitFor(() => a.isLeader(), 2000, 'a leads');
+    const op = await rawClient(zk!.connect);
+    try {
+      await rawOp<void>((cb) => op.remove(a.electionNode()!, cb as (e: Error | zookeeper.Exception | null) => void));
+    } finally {
+      op.close();
+    }
+    await waitFor(() => b.isLeader() && a.role() === 'standby', 2000, 'b leads, a stands by');
+  });
+
+  it('start() rejects with E_ZK_CONNECT when no server answers within connectTimeoutMs', async () => {
+    const t = Date.now();
+    await assert.rejects(
+      ZkCoordinator.start({ url: 'zk://127.0.0.1:1/m', sessionTimeoutMs: SESSION_MS, identity: 'x', logger: quiet, connectTimeoutMs: 400 }),
+      (err: Error & { code?: string; hint?: string }) => err.code === 'E_ZK_CONNECT' && /127\.0\.0\.1:1/.test(err.message) && /MONKEY_ZK/.test(err.hint ?? ''),
+    );
+    assert.ok(Date.now() - t < 2000);
+  });
+});
