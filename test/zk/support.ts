@@ -72,8 +72,8 @@ export async function rawClient(connect: string, auth?: { user: string; password
   return c;
 }
 
-export function rawOp<T>(f: (cb: (err: unknown, v: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => f((err, v) => (err ? reject(err as Error) : resolve(v))));
+export function rawOp<T>(f: (cb: (err: Error | null, v: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => f((err, v) => (err ? reject(err) : resolve(v))));
 }
 
 /**
@@ -82,7 +82,7 @@ export function rawOp<T>(f: (cb: (err: unknown, v: T) => void) => void): Promise
  * server expires its session and deletes its ephemeral election node.
  */
 export function partition(c: ZkCoordinator): { heal(): void } {
-  const client = (c as unknown as { client: { connectionManager: { connect(): void; socket?: { destroy(): void } } } }).client;
+  const client = (c as unknown as { client: { connectionManager: { connect: (this: unknown) => void; socket?: { destroy(): void } } } }).client;
   const cm = client.connectionManager;
   const connect = cm.connect;
   let held = false;
