@@ -19,6 +19,8 @@ import { ManualClock } from '../../src/platform/clock.js';
 import { compileSchedule, type CompiledSchedule } from '../../src/schedule/settings.js';
 import { parseScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { app, codedError, killedButNotReplaced, replaced } from '../chaos/fixtures.js';
+import type { ZkCoordinator } from '../../src/zk/index.js';
+import { FakeCoordinator } from './fake-coordinator.js';
 import { eventually, parsePrometheus, sampleValue, shutDownAll } from './helpers.js';
 
 /**
@@ -78,6 +80,8 @@ async function startDaemon(o: {
   shutdownGraceMs?: number;
   metrics?: MonkeyMetrics;
   heapKeeper?: HeapKeeper;
+  /** Several instances: the daemon joins this hand-written coordinator. */
+  coordinator?: FakeCoordinator;
 }): Promise<Running> {
   const log = memoryLogger('debug');
   const daemon = new Daemon({
@@ -93,6 +97,9 @@ async function startDaemon(o: {
     shutdownGraceMs: o.shutdownGraceMs ?? 10_000,
     metrics: o.metrics ?? new MonkeyMetrics({ version: '0.0.0-test', defaultMetrics: false }),
     ...(o.heapKeeper ? { heapKeeper: o.heapKeeper } : {}),
+    ...(o.coordinator
+      ? { ha: { connect: () => Promise.resolve(o.coordinator as unknown as ZkCoordinator), maskedUrl: 'zk://zk-1:2181/monkey', sessionTimeoutMs: 1500, identity: 'test-instance' } }
+      : {}),
   });
   daemons.push({ daemon, clock: o.clock });
   const { url } = await daemon.start();
@@ -587,5 +594,104 @@ describe('Daemon (ManualClock, hand-written Marathon)', () => {
     assert.notEqual(rec.halted, true);
     assert.ok(log.lines().some((l) => l.msg === DAEMON_LOG.watchCut));
     assert.equal(marathon.killCalls.length, 1);
+  });
+});
+
+describe('Daemon on ZooKeeper (hand-written coordinator, ManualClock, hand-written Marathon)', () => {
+  daemonHooks();
+  const victimApp = (): MarathonApp => app('/shop/cart', { instances: 3 });
+
+  it('a standby does nothing at a slot: no listing, nothing journaled; it is ready and says standby', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const marathon = new FakeMarathon([victimApp()]);
+    const coordinator = new FakeCoordinator();
+    coordinator.roleNow = 'standby';
+    marathon.afterKill = (killed) => replaced(victimApp(), killed);
+    const { url } = await startDaemon({ clock, clients: marathon.asClients(), settings: { dryRun: false }, coordinator });
+    await clock.advance(MINUTE);
+    await clock.advance(MINUTE);
+    await realDelay(20);
+    assert.equal(marathon.listCalls, 0);
+    assert.deepEqual(await cycles(), []);
+    const st = (await get(url, '/status')).body as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(st.role, 'standby');
+    assert.equal(st.zk.url, 'zk://zk-1:2181/monkey');
+    assert.equal((await get(url, '/ready')).status, 200);
+    assert.equal(await metricValue(url, 'marathon_monkey_leader'), 0);
+
+    // Elected: the next slot runs, killing through the shared state.
+    coordinator.set('leader', 'connected');
+    await nextSlot(clock);
+    const rec = await driveUntilCycle(clock, 1, 1000);
+    assert.equal(rec.outcome, 'killed');
+    assert.equal(marathon.killCalls.length, 1);
+    // Its effect went to the shared state.
+    assert.equal(coordinator.state.lastKillAt['/shop/cart'], Date.parse(rec.killedAt!));
+  });
+
+  it('the leader reads the shared state before each cycle: a kill by another instance holds back this one (minimum time between kills)', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const marathon = new FakeMarathon([victimApp()]);
+    const coordinator = new FakeCoordinator();
+    await startDaemon({ clock, clients: marathon.asClients(), settings: { dryRun: false, minKillIntervalMinutes: 60 }, coordinator });
+    coordinator.state = { ...coordinator.state, lastKillAt: { '/shop/cart': clock.now() - 5 * MINUTE } };
+    await clock.advance(MINUTE);
+    const rec = await nthCycle(1);
+    assert.equal(rec.outcome, 'nothing-to-do');
+    assert.equal(rec.counts.skippedByReason['recently-killed'], 1);
+    assert.deepEqual(marathon.killCalls, []);
+  });
+
+  it('a pause written by another instance skips the leader’s next slot; POST /resume here clears it for all', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const marathon = new FakeMarathon([victimApp()]);
+    const coordinator = new FakeCoordinator();
+    const { url } = await startDaemon({ clock, clients: marathon.asClients(), settings: { dryRun: false }, coordinator });
+    coordinator.write({ ...coordinator.state, paused: { since: '2024-03-15T13:30:10.000Z', reason: 'game day', by: 'alice' } });
+    await clock.advance(MINUTE);
+    const rec = await nthCycle(1);
+    assert.equal(rec.gate?.reason, 'paused');
+    assert.equal(marathon.listCalls, 0);
+    assert.equal((await post(url, '/resume', { by: 'bob' })).status, 200);
+    assert.equal(coordinator.state.paused, null);
+    assert.ok((await journal()).some((r) => r.type === 'resume'), 'journaled here too');
+  });
+
+  it('deposed while planning: the kill is withdrawn; deposed during the recovery watch: the watch is aborted, not a weakness', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const marathon = new FakeMarathon([victimApp()]);
+    marathon.afterKill = (killed) => killedButNotReplaced(victimApp(), killed);
+    const coordinator = new FakeCoordinator();
+    const gate = marathon.hold();
+    await startDaemon({ clock, clients: marathon.asClients(), settings: { dryRun: false, recoveryPollMs: 1000, recoveryTimeoutSeconds: 300 }, coordinator });
+
+    await clock.advance(MINUTE);
+    await eventually('the listing', () => marathon.listCalls === 1);
+    coordinator.set('standby', 'connected');
+    gate.release();
+    const first = await nthCycle(1);
+    assert.deepEqual(marathon.killCalls, [], 'a standby never kills');
+    assert.equal(first.outcome, 'skipped');
+    assert.equal(first.gate?.reason, 'kill-vetoed');
+
+    marathon.hold().release();
+    coordinator.set('leader', 'connected');
+    await nextSlot(clock);
+    await eventually('the kill', () => marathon.killCalls.length === 1);
+    await eventually('the kill answer journaled', async () => (await journal()).some((r) => r.type === 'kill-answer'));
+    coordinator.set('disconnected', 'suspended');
+    const rec = await driveUntilCycle(clock, 2, 1000);
+    const after = rec.after['/shop/cart'] as AfterKill;
+    assert.equal(after.aborted, true);
+    assert.deepEqual(rec.weaknesses, [], 'a watch cut by the loss of the leadership is not a weakness');
+    assert.notEqual(rec.halted, true);
+  });
+
+  it('shutdown leaves the election', async () => {
+    const clock = new ManualClock(aFridayAfternoonInBerlin);
+    const coordinator = new FakeCoordinator();
+    const { daemon } = await startDaemon({ clock, clients: new FakeMarathon([victimApp()]).asClients(), coordinator });
+    await daemon.shutdown('SIGTERM');
+    assert.equal(coordinator.closed, true);
   });
 });

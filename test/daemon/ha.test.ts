@@ -3,87 +3,13 @@ import { HaLink, REASON_SHARED_UNREADABLE, REASON_SHARED_UNWRITABLE, REASON_ZK_D
 import { MonkeyMetrics } from '../../src/daemon/metrics.js';
 import { DaemonState } from '../../src/daemon/state.js';
 import { renderStatusPage, statusViewFrom } from '../../src/daemon/status-page.js';
-import type { KillLedger } from '../../src/domain/ports.js';
 import type { CycleRecord } from '../../src/domain/record.js';
 import { emptyJournalState } from '../../src/journal/state.js';
 import { memoryLogger } from '../../src/log.js';
 import { ManualClock } from '../../src/platform/clock.js';
-import { applyCycleToShared, emptyShared, type SharedState, type ZkCoordinator, type ZkRole, type ZkSessionState } from '../../src/zk/index.js';
+import { applyCycleToShared, emptyShared, type SharedState, type ZkCoordinator, type ZkRole } from '../../src/zk/index.js';
+import { FakeCoordinator } from './fake-coordinator.js';
 import { aFridayAfternoon, answeredKill, notRecovered, parsePrometheus, sampleValue, victim } from './helpers.js';
-
-/**
- * A hand-written coordinator: role, session and the shared state are set by the test; updateShared
- * is compare-and-set on a version, retried, like the real one; `failWrites` makes writes throw.
- */
-class FakeCoordinator {
-  roleNow: ZkRole = 'leader';
-  session: ZkSessionState = 'connected';
-  state: SharedState = emptyShared();
-  version = 0;
-  failWrites: Error | undefined;
-  failReads: Error | undefined;
-  /** Runs between an update's read and its write: another instance's write landing first. */
-  interleave: (() => void) | undefined;
-  private readonly changes = new Set<(e: { role: ZkRole; session: ZkSessionState }) => void>();
-  private readonly shared = new Set<(s: SharedState) => void>();
-
-  role(): ZkRole {
-    return this.roleNow;
-  }
-  sessionState(): ZkSessionState {
-    return this.session;
-  }
-  isLeader(): boolean {
-    return this.roleNow === 'leader' && this.session === 'connected';
-  }
-  onChange(fn: (e: { role: ZkRole; session: ZkSessionState }) => void): () => void {
-    this.changes.add(fn);
-    return () => this.changes.delete(fn);
-  }
-  onShared(fn: (s: SharedState) => void): () => void {
-    this.shared.add(fn);
-    return () => this.shared.delete(fn);
-  }
-  members(): Promise<{ self: string; leader: string | undefined; count: number }> {
-    return Promise.resolve({ self: 'me', leader: this.roleNow === 'leader' ? 'me' : 'other', count: 2 });
-  }
-  readShared(): Promise<{ state: SharedState; version: number }> {
-    if (this.failReads) return Promise.reject(this.failReads);
-    return Promise.resolve({ state: structuredClone(this.state), version: this.version });
-  }
-  async updateShared(fn: (s: SharedState) => SharedState | undefined): Promise<SharedState> {
-    for (;;) {
-      if (this.failWrites) throw this.failWrites;
-      const seen = this.version;
-      const next = fn(structuredClone(this.state));
-      const interleave = this.interleave;
-      this.interleave = undefined;
-      interleave?.();
-      if (next === undefined) return structuredClone(this.state);
-      if (seen !== this.version) continue;
-      this.write(next);
-      await Promise.resolve();
-      return structuredClone(this.state);
-    }
-  }
-  fencedLedger(local: KillLedger): KillLedger {
-    return local;
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  /** A write by this or another instance: every listener hears of it. */
-  write(next: SharedState): void {
-    this.state = structuredClone(next);
-    this.version++;
-    for (const fn of this.shared) fn(structuredClone(this.state));
-  }
-  set(role: ZkRole, session: ZkSessionState): void {
-    this.roleNow = role;
-    this.session = session;
-    for (const fn of this.changes) fn({ role, session });
-  }
-}
 
 function setup(o: { role?: ZkRole } = {}) {
   const clock = new ManualClock(aFridayAfternoon.getTime());
