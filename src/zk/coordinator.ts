@@ -35,7 +35,8 @@ export interface ZkChange {
 
 /** Entries kept in <root>/kills; older ones are pruned (the journal of each instance keeps them all). */
 export const KILL_LOG_KEEP = 1000;
-const MAX_TRIES = 10;
+/** Read–modify–write attempts before E_ZK_CONFLICT (each BadVersion means another writer got in first). */
+const MAX_TRIES = 20;
 
 export const ZK_LOG = {
   connected: 'ZooKeeper session established',
@@ -492,9 +493,19 @@ export class ZkCoordinator {
         return stamped;
       } catch (err) {
         if ((err as ZkError).zkCode !== CODES.BAD_VERSION) throw err;
+        await this.backoff(attempt);
       }
     }
     throw conflict();
+  }
+
+  /**
+   * After a lost race: a few ms, growing, offset per instance (from its identity: no shared
+   * randomness needed) so that the same writers do not collide again in lockstep.
+   */
+  private async backoff(attempt: number): Promise<void> {
+    const offset = [...this.o.identity].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 7, 0);
+    await this.clock.sleep(Math.min(64, 2 ** Math.min(attempt, 6)) + offset);
   }
 
   /** Called with the new state whenever <root>/state changes (a re-armed data watch), also after reconnects. */
@@ -621,7 +632,10 @@ export class ZkCoordinator {
         const res = (err as { results?: MultiResult[] }).results ?? [];
         const failed = res.findIndex((r) => r.err !== undefined && r.err !== 0 && r.err !== -2);
         if (failed === 0) throw new ZkFencedError(`our election node ${node} is gone: deposed, no kill`, err);
-        if (failed === 1 && res[1]?.err === CODES.BAD_VERSION) continue;
+        if (failed === 1 && res[1]?.err === CODES.BAD_VERSION) {
+          await this.backoff(attempt);
+          continue;
+        }
         const code = (err as ZkError).zkCode;
         if (code === CODES.CONNECTION_LOSS || code === CODES.SESSION_EXPIRED) {
           // The multi may still have been applied: settle it as withdrawn once we can.
@@ -661,7 +675,10 @@ export class ZkCoordinator {
         return;
       } catch (err) {
         const res = (err as { results?: MultiResult[] }).results ?? [];
-        if (res[0]?.err === CODES.BAD_VERSION) continue;
+        if (res[0]?.err === CODES.BAD_VERSION) {
+          await this.backoff(attempt);
+          continue;
+        }
         // The kill log entry was pruned (or deleted by hand): the state still matters.
         if (res[1]?.err === CODES.NO_NODE) {
           kill = undefined;

@@ -66,6 +66,8 @@ export class FencedLedger implements KillLedger {
         step.then((f) => this.zk.withdrawLater(intent.cycleId, f.killPath)).catch(() => undefined);
         throw new ZkFencedError(`the fencing transaction did not complete within ${ms} ms: no kill`, err);
       }
+      // ZooKeeper unreachable mid-step (connection lost, session expired): the kill cannot be fenced.
+      if ((err as { code?: unknown }).code === 'E_ZK_UNAVAILABLE') throw new ZkFencedError(`the kill could not be fenced: ${(err as Error).message}`, err);
       throw err;
     } finally {
       if (!timedOut) step.catch(() => undefined);
