@@ -21,6 +21,8 @@ export interface ZooKeeperServer {
 export interface StartZooKeeperOptions {
   /** ms; sessions may last from 2 to 100 ticks (default 200: 400 ms to 20 s). */
   tickTime?: number;
+  /** fsync the transaction log before answering each write, as a production server does (default false). */
+  forceSync?: boolean;
   /** `super:<base64 sha1 of super:password>`: a session authenticated as super may do anything. */
   superDigest?: string;
   readyTimeoutMs?: number;

@@ -76,7 +76,8 @@ function tryConnect(connect, ms) {
 
 /**
  * Starts a standalone server. Options: tickTime (ms, default 200: sessions from 2 ticks, 400 ms,
- * to 20 s), superDigest (`super:<base64 sha1>`, lets a test act as the super user),
+ * to 20 s), forceSync (fsync the transaction log before answering a write, as production does;
+ * default off), superDigest (`super:<base64 sha1>`, lets a test act as the super user),
  * readyTimeoutMs (default 20000).
  */
 export async function startZooKeeper(opts = {}) {
@@ -98,8 +99,8 @@ export async function startZooKeeper(opts = {}) {
       `maxSessionTimeout=${100 * tickTime}`,
       'admin.enableServer=false',
       '4lw.commands.whitelist=',
-      // Snapshots of a test's few nodes are cheap; no purge task, no fsync per write (a test box's disk).
-      'forceSync=no',
+      // No fsync of the transaction log per write in tests (a test box's disk); the benchmark turns it on.
+      `forceSync=${opts.forceSync ? 'yes' : 'no'}`,
       '',
     ].join('\n'),
   );
