@@ -26,6 +26,8 @@ export interface ZkCoordinatorOptions {
   clock?: Clock;
   /** How long start() waits for a first session (default max(2 × sessionTimeoutMs, 10 s)). */
   connectTimeoutMs?: number;
+  /** Kill log entries kept in <root>/kills (default KILL_LOG_KEEP, 1000). */
+  killLogKeep?: number;
 }
 
 export interface ZkChange {
@@ -78,6 +80,7 @@ export class ZkCoordinator {
   private readonly log: Logger;
   private readonly acls;
   private readonly paths;
+  private readonly killLogKeep: number;
   private client!: Client;
   private gen = 0;
   private session: ZkSessionState = 'connecting';
@@ -109,6 +112,7 @@ export class ZkCoordinator {
     this.clock = o.clock ?? systemClock;
     this.log = o.logger.child({ component: 'zk', zk: maskZkUrl(o.url) });
     this.acls = aclsFor(this.target.auth);
+    this.killLogKeep = Math.max(1, Math.floor(o.killLogKeep ?? KILL_LOG_KEEP));
     const root = this.target.root;
     this.paths = { root, election: `${root}/election`, state: `${root}/state`, kills: `${root}/kills` };
   }
@@ -700,17 +704,23 @@ export class ZkCoordinator {
       for (let attempt = 0; attempt < 20 && !this.closed; attempt++) {
         try {
           if (this.session === 'connected') {
-            await this.updateShared((s) => (s.pending[cycleId] ? settleShared(s, cycleId, new Set()) : undefined));
-            if (killPath) {
-              const { data } = await this.bounded(zk.getData(this.client, killPath), 'read the kill log entry');
+            let found = false;
+            await this.updateShared((s) => {
+              found = s.pending[cycleId] !== undefined;
+              return found ? settleShared(s, cycleId, new Set()) : undefined;
+            });
+            // Without the entry's path (the multi's answer was lost), look for it among the newest.
+            const path = killPath ?? (found ? await this.findKillEntry(cycleId) : undefined);
+            if (path) {
+              const { data } = await this.bounded(zk.getData(this.client, path), 'read the kill log entry');
               const e = JSON.parse(data?.toString('utf8') ?? '{}') as KillLogEntry;
-              await this.bounded(zk.setData(this.client, killPath, Buffer.from(JSON.stringify({ ...e, outcome: 'withdrawn', answeredAt: new Date(this.clock.now()).toISOString() })), -1), 'mark the kill log entry');
+              await this.bounded(zk.setData(this.client, path, Buffer.from(JSON.stringify({ ...e, outcome: 'withdrawn', answeredAt: new Date(this.clock.now()).toISOString() })), -1), 'mark the kill log entry');
             }
-            this.log.warn({ cycleId }, ZK_LOG.withdrawn);
+            if (found || killPath) this.log.warn({ cycleId }, ZK_LOG.withdrawn);
             return;
           }
         } catch (err) {
-          if ((err as ZkError).zkCode === CODES.NO_NODE && killPath) return;
+          if ((err as ZkError).zkCode === CODES.NO_NODE) return;
           if (attempt === 19) this.log.error({ err, cycleId }, ZK_LOG.withdrawFailed);
         }
         try {
@@ -722,14 +732,27 @@ export class ZkCoordinator {
     })();
   }
 
-  /** Every 100 entries past KILL_LOG_KEEP, deletes the oldest beyond it (in the background). */
+  /** The newest kill log entry this instance wrote for the cycle (among the last 20), if any. */
+  private async findKillEntry(cycleId: string): Promise<string | undefined> {
+    const children = (await this.bounded(zk.getChildren(this.client, this.paths.kills), 'list the kill log')).filter((n) => /_\d{10}$/.test(n)).sort(bySeq);
+    for (const name of children.slice(-20).reverse()) {
+      const path = `${this.paths.kills}/${name}`;
+      const { data } = await this.bounded(zk.getData(this.client, path), 'read the kill log entry');
+      const e = JSON.parse(data?.toString('utf8') ?? '{}') as Partial<KillLogEntry>;
+      if (e.cycleId === cycleId && e.by === this.o.identity) return path;
+    }
+    return undefined;
+  }
+
+  /** Every tenth of the bound past it (every 100 entries for 1000), deletes the oldest beyond the bound (in the background). */
   private maybePrune(killPath: string): void {
     const seq = seqOf(killPath);
-    if (!Number.isFinite(seq) || seq < KILL_LOG_KEEP || seq % 100 !== 0) return;
+    const every = Math.max(1, Math.ceil(this.killLogKeep / 10));
+    if (!Number.isFinite(seq) || seq < this.killLogKeep || seq % every !== 0) return;
     void (async () => {
       try {
         const children = (await zk.getChildren(this.client, this.paths.kills)).filter((n) => /_\d{10}$/.test(n)).sort(bySeq);
-        for (const old of children.slice(0, Math.max(0, children.length - KILL_LOG_KEEP))) {
+        for (const old of children.slice(0, Math.max(0, children.length - this.killLogKeep))) {
           await zk.remove(this.client, `${this.paths.kills}/${old}`).catch((err: unknown) => {
             if ((err as ZkError).zkCode !== CODES.NO_NODE) throw err;
           });

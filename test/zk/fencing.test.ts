@@ -187,6 +187,21 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
     assert.equal(state.halted?.reason, 'weakness found in /x');
   });
 
+  it('the kill log stays bounded: entries beyond the last killLogKeep are pruned', async () => {
+    const c = await fleet.start('pruner', { killLogKeep: 10 });
+    await waitFor(() => c.isLeader(), 2000, 'the leader');
+    const ledger = c.fencedLedger(new RecordingLedger(), { minKillIntervalMs: 0 });
+    for (let n = 0; n < 35; n++) {
+      const i = intentFor([`/app-${n}`]);
+      await ledger.recordIntent(i);
+      await ledger.recordAnswer({ cycleId: i.cycleId, time: i.time, outcome: 'answered', killedAppIds: [`/app-${n}`] });
+    }
+    await waitFor(async () => (await c.killLog()).length <= 11, 2000, 'the kill log pruned');
+    const log = await c.killLog();
+    assert.equal(log.at(-1)?.appIds[0], '/app-34', 'the newest entries stay');
+    assert.ok(log.every((e) => e.outcome === 'answered'));
+  });
+
   it('a corrupt state node fails closed: readShared and the fenced ledger throw E_ZK_STATE, nothing is killed', async () => {
     const { c, local, ledger } = await leaderWithLedger();
     const op = await rawClient(zk!.connect);
