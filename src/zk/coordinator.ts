@@ -152,9 +152,16 @@ export class ZkCoordinator {
       timer.abort();
       this.firstConnect = undefined;
     }
-    await this.ensureNodes();
-    this.ready = true;
-    await this.afterConnect(this.gen, true);
+    // Requests wait for a reconnection when the connection drops: start() stays bounded all the same.
+    await this.bounded(
+      (async () => {
+        await this.ensureNodes();
+        this.ready = true;
+        await this.afterConnect(this.gen, true);
+      })(),
+      'create the nodes and join the election',
+      timeout,
+    );
     void this.watchdog();
   }
 
@@ -177,6 +184,8 @@ export class ZkCoordinator {
       const wasSuspended = this.session === 'suspended';
       this.lastHeard = this.clock.now();
       this.session = 'connected';
+      // Back with the same session: lead again only once a check has seen our node still lowest.
+      if (wasSuspended) this.lowest = false;
       this.log.info({ sessionTimeoutMs: this.client.getSessionTimeout() }, wasSuspended ? ZK_LOG.reconnected : ZK_LOG.connected);
       this.firstConnect?.resolve();
       this.emit();
@@ -198,7 +207,14 @@ export class ZkCoordinator {
       if (this.firstConnect) this.firstConnect.reject(err);
       else {
         this.log.error({ err }, err.message);
-        this.renew();
+        // Not at once: the same credentials would fail again in a tight loop.
+        const gen2 = this.gen;
+        void this.clock.sleep(this.negotiatedTimeout(), this.stop.signal).then(
+          () => {
+            if (gen2 === this.gen && !this.closed) this.renew();
+          },
+          () => undefined,
+        );
       }
     }
   }
