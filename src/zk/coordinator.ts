@@ -602,9 +602,13 @@ export class ZkCoordinator {
         });
       });
       client.close();
-      const timer = new AbortController();
-      await Promise.race([closedNow, this.clock.sleep(1000, timer.signal).catch(() => undefined)]);
-      timer.abort();
+      // A connected session is closed properly (its ephemeral nodes go now, not after the timeout);
+      // without one there is nobody to tell.
+      if (connected) {
+        const timer = new AbortController();
+        await Promise.race([closedNow, this.clock.sleep(1000, timer.signal).catch(() => undefined)]);
+        timer.abort();
+      }
       dropSocket(client);
     }
     this.session = 'closed';
