@@ -3,7 +3,7 @@ import type { KillAnswer, KillIntent, KillLedger } from '../domain/ports.js';
 import { killVeto } from '../domain/veto.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { aclsFor, CODES, commit, createClient, CreateMode, dropSocket, State, zk, type Client, type MultiResult, type ZkEvent } from './client.js';
-import { SharedVetoError, ZkError, ZkFencedError } from './errors.js';
+import { SharedVetoError, ZkError, ZkFencedError, ZkTimeoutError } from './errors.js';
 import { FencedLedger, type KillLogEntry } from './fenced-ledger.js';
 import { applyAnswerToShared, applyIntentToShared, intentApps, parseShared, serializeShared, settleShared, sharedToMemory, type SharedState } from './shared.js';
 import { maskZkUrl, parseZkUrl, type ZkTarget } from './url.js';
@@ -632,8 +632,10 @@ export class ZkCoordinator {
    * entry). Vetoed (SharedVetoError) by the shared state; fenced (ZkFencedError) when we are not
    * the leader with a connected session, before or right after. Returns the kill log entry's path.
    */
-  async fenceIntent(intent: KillIntent, minKillIntervalMs: number): Promise<{ killPath: string; entry: KillLogEntry }> {
+  async fenceIntent(intent: KillIntent, minKillIntervalMs: number, signal?: AbortSignal): Promise<{ killPath: string; entry: KillLogEntry }> {
+    const givenUp = (): ZkFencedError => new ZkFencedError('the fencing step was given up (timed out) before its transaction: no kill');
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+      if (signal?.aborted) throw givenUp();
       const node = this.node;
       const gen = this.gen;
       const client = this.client;
@@ -644,6 +646,7 @@ export class ZkCoordinator {
       if (veto !== undefined) throw new SharedVetoError(veto);
       const next = this.stamp(applyIntentToShared(state, intent));
       const entry: KillLogEntry = { cycleId: intent.cycleId, time: intent.time, appIds: intentApps(intent), taskIds: [...intent.taskIds], by: this.o.identity };
+      if (signal?.aborted) throw givenUp();
       const t = client
         .transaction()
         .check(node, 0)
@@ -816,7 +819,7 @@ export class ZkCoordinator {
         p,
         this.clock.sleep(ms, timer.signal).then(
           () => {
-            throw new ZkError('E_ZK_UNAVAILABLE', `cannot ${what}: ZooKeeper did not answer within ${ms} ms`, { hint: 'check that ZooKeeper is up and reachable' });
+            throw new ZkTimeoutError(what, ms);
           },
           () => new Promise<never>(() => undefined),
         ),

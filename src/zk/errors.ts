@@ -19,6 +19,14 @@ export class ZkError extends MonkeyError {
   }
 }
 
+/** An operation ZooKeeper did not answer in time (E_ZK_UNAVAILABLE): it may still be applied later. */
+export class ZkTimeoutError extends ZkError {
+  override readonly name = 'ZkTimeoutError';
+  constructor(what: string, ms: number) {
+    super('E_ZK_UNAVAILABLE', `cannot ${what}: ZooKeeper did not answer within ${ms} ms`, { hint: 'check that ZooKeeper is up and reachable' });
+  }
+}
+
 /** The leader's fencing refused the kill: deposed, session not connected, or the fencing step timed out. */
 export class ZkFencedError extends ZkError {
   override readonly name = 'ZkFencedError';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KillAnswer, KillIntent, KillLedger } from '../domain/ports.js';
-import { ZkFencedError } from './errors.js';
+import { ZkFencedError, ZkTimeoutError } from './errors.js';
 
 /** A kill-log entry, <root>/kills/k_NNNNNNNNNN (JSON); the answer is added when it comes. */
 export interface KillLogEntry {
@@ -19,7 +19,8 @@ export interface KillLogEntry {
 export interface FencePort {
   isLeader(): boolean;
   fencingTimeoutMs(): number;
-  fenceIntent(intent: KillIntent, minKillIntervalMs: number): Promise<{ killPath: string; entry: KillLogEntry }>;
+  /** Sends nothing more once `signal` is aborted (the step timed out). */
+  fenceIntent(intent: KillIntent, minKillIntervalMs: number, signal?: AbortSignal): Promise<{ killPath: string; entry: KillLogEntry }>;
   settleAnswer(answer: KillAnswer, kill: { killPath: string; entry: KillLogEntry } | undefined): Promise<void>;
   withdrawLater(cycleId: string, killPath: string | undefined): void;
   bounded<T>(p: Promise<T>, what: string, ms?: number): Promise<T>;
@@ -55,13 +56,15 @@ export class FencedLedger implements KillLedger {
   async recordIntent(intent: KillIntent): Promise<void> {
     const ms = this.zk.fencingTimeoutMs();
     let timedOut = false;
-    const step = this.zk.fenceIntent(intent, this.minKillIntervalMs);
+    const abort = new AbortController();
+    const step = this.zk.fenceIntent(intent, this.minKillIntervalMs, abort.signal);
     let fenced: { killPath: string; entry: KillLogEntry };
     try {
       fenced = await this.zk.bounded(step, 'fence the kill', ms);
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'E_ZK_UNAVAILABLE' && /did not answer within/.test((err as Error).message)) {
+      if (err instanceof ZkTimeoutError) {
         timedOut = true;
+        abort.abort();
         // If the multi lands after all, the kill was still never sent: withdraw it then.
         step.then((f) => this.zk.withdrawLater(intent.cycleId, f.killPath)).catch(() => undefined);
         throw new ZkFencedError(`the fencing transaction did not complete within ${ms} ms: no kill`, err);

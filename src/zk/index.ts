@@ -13,7 +13,7 @@ export {
   type ZkSessionState,
 } from './coordinator.js';
 export { FencedLedger, FENCE_LOG, type FencePort, type KillLogEntry } from './fenced-ledger.js';
-export { ZkError, ZkFencedError, SharedVetoError } from './errors.js';
+export { ZkError, ZkFencedError, ZkTimeoutError, SharedVetoError } from './errors.js';
 export {
   emptyShared,
   cloneShared,
