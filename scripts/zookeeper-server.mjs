@@ -152,7 +152,16 @@ export async function startZooKeeper(opts = {}) {
     }
   };
 
+  // A test run that dies without its after hooks must not leave a JVM behind.
+  const onExit = () => {
+    signal('SIGCONT');
+    signal('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
+
   await launch().catch((err) => {
+    process.off('exit', onExit);
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
@@ -166,6 +175,7 @@ export async function startZooKeeper(opts = {}) {
     },
     async stop() {
       await halt();
+      process.off('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
     },
     kill() {
