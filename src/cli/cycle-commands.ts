@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, scheduleFrom } from '../app/wiring.js';
 import { runCycle } from '../chaos/cycle.js';
 import type { WatchPoll } from '../chaos/recovery.js';
-import { explainApp } from '../chaos/explain.js';
+import { explainAppProbed } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle } from '../chaos/record.js';
 import { loadConfig } from '../config/load.js';
 import { MonkeyError } from '../errors.js';
@@ -59,7 +59,7 @@ export async function once(json: boolean, ctx: CliContext): Promise<number> {
       const abort = new AbortController();
       void ctx.stopRequested.then((s) => abort.abort(new Error(s)));
       record = await runCycle(
-        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, events: clients.events, clock, logger, journal: state },
+        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, events: clients.events, prober: clients.prober, clock, logger, journal: state },
         settings,
         {
           scheduledAt,
@@ -91,7 +91,8 @@ export async function plan(command: Extract<Command, { name: 'plan' }>, ctx: Cli
   const { memory, startedAt } = await journalAsOf(config.journal.path, at, logger);
   const fixed: Clock = { now: () => startedAt.getTime(), sleep: (ms, signal) => clock.sleep(ms, signal) };
   const record = await runCycle(
-    { apps: clients.marathon, killer: refuseKills, ledger: refuseLedger, agents: clients.agents, clock: fixed, logger, journal: memory },
+    // The prober judges the probe labels only: plan never probes.
+    { apps: clients.marathon, killer: refuseKills, ledger: refuseLedger, agents: clients.agents, prober: clients.prober, clock: fixed, logger, journal: memory },
     settings,
     { scheduledAt: at, plan: true },
   );
@@ -160,7 +161,8 @@ export async function explain(appId: string, json: boolean, ctx: CliContext): Pr
     }
   }
   const memory = await loadJournalState(config.journal.path, new Date(clock.now()), { logger });
-  const result = explainApp(appId, apps, agents, settings, memory, clock.now());
+  // Like the cycle, explain runs the app's service probes once when every other guard passes.
+  const result = await explainAppProbed(appId, apps, agents, settings, memory, clock.now(), clients.prober);
   if (json) {
     ctx.stdout(`${JSON.stringify(result)}\n`);
     return EXIT.ok;
