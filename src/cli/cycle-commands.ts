@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, scheduleFrom } from '../app/wiring.js';
-import { runCycle } from '../chaos/cycle.js';
+import { runCycle, type CycleContext } from '../chaos/cycle.js';
 import type { WatchPoll } from '../chaos/recovery.js';
 import { explainAppProbed } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle } from '../chaos/record.js';
@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { judgeSchedule } from '../schedule/gate.js';
 import type { Command } from './args.js';
 import { EXIT, type CliContext } from './context.js';
+import { WaitProgress, withProbeLines } from './probe-output.js';
 import type { CycleRecord } from '../domain/record.js';
 
 /** once, plan and explain: the commands that run (or show) one cycle against a configured Marathon. */
@@ -65,13 +66,14 @@ export async function once(json: boolean, ctx: CliContext): Promise<number> {
           scheduledAt,
           signal: abort.signal,
           mayKill: () => !abort.signal.aborted,
-          // A person at a terminal sees the wait (up to the recovery timeout) instead of silence.
-          ...(ctx.stderrIsTTY === true ? { onWatchPoll: (p: WatchPoll) => ctx.stderr(`${progressLine(p)}\n`) } : {}),
+          // A person at a terminal sees the wait (up to the recovery timeout) instead of silence:
+          // each recovery read, and for an app with service probes a line per probe round.
+          ...(ctx.stderrIsTTY === true ? waitProgress((line) => ctx.stderr(`${line}\n`)) : {}),
         },
       );
     }
     // What was killed is printed before anything else can fail: the operator must learn of a kill.
-    ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${summarizeCycle(record)}\n`);
+    ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${withProbeLines(summarizeCycle(record), record)}\n`);
     await journal.append(record);
     if (record.weaknesses.length > 0) return EXIT.weakness;
     if (record.outcome === 'error') return EXIT.error;
@@ -113,6 +115,12 @@ const refuseKills = {
     return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
   },
 };
+
+/** The cycle's progress callbacks for a terminal: recovery reads and probe rounds (WaitProgress). */
+function waitProgress(write: (line: string) => void): Pick<CycleContext, 'onWatchPoll' | 'onProbeRound'> {
+  const progress = new WaitProgress(write, progressLine);
+  return { onWatchPoll: (p: WatchPoll) => progress.onWatchPoll(p), onProbeRound: (r) => progress.onProbeRound(r) };
+}
 
 /** `/billing: 2/3 healthy, 4.0 s after the kill (under-replicated: 2 of 3 running)` */
 export function progressLine(p: WatchPoll): string {
