@@ -161,7 +161,7 @@ class SamplingWatch implements ProbeWatch {
     const found = (): number | undefined => this.passes.find((p) => p.at >= since)?.endedAt;
     const now = found();
     if (now !== undefined) return Promise.resolve(now);
-    if (this.ended || this.controller.signal.aborted || signal?.aborted === true) return Promise.resolve(null);
+    if (this.ended || this.controller.signal.aborted || signal?.aborted === true || until <= this.clock.now()) return Promise.resolve(null);
     return new Promise((resolve) => {
       const cut = new AbortController();
       let settled = false;
