@@ -11,6 +11,8 @@ import type { MesosAgent } from '../domain/agent.js';
 import type { Clock } from '../platform/clock.js';
 import type { Clients } from '../domain/ports.js';
 import { Notifier, slackChannel, webhookChannel, type Channel } from '../notify/notifier.js';
+import { ServiceProbes } from '../probe/prober.js';
+import { probeSettingsFrom } from './probe.js';
 
 export { chaosSettingsFrom, effectiveSeed, safetySummary, scheduleFrom } from './settings.js';
 
@@ -22,7 +24,7 @@ export { chaosSettingsFrom, effectiveSeed, safetySummary, scheduleFrom } from '.
 export function clientsFrom(
   config: MonkeyConfig,
   deps: { clock: Clock; logger: Logger; onRequest?: (e: MarathonRequestEvent) => void },
-): Clients & { marathon: MarathonClient } {
+): Clients & { marathon: MarathonClient; prober: ServiceProbes } {
   const m = config.marathon;
   if (m.urls.length === 0) {
     throw new ConfigError(['marathon.urls is empty'], 'set MONKEY_MARATHON_URLS=http://marathon.mesos:8080 (or run `marathon-monkey start` with none to use the simulated cluster)');
@@ -68,7 +70,10 @@ export function clientsFrom(
           ...(m.caFile === '' ? {} : { caFile: m.caFile }),
         })
       : undefined;
-  return { marathon, agents, ...(events === undefined ? {} : { events }) };
+  // The service probes (monkey.probe.* labels): defaults and allow-list from probe.*, never the
+  // Marathon credentials (a probe is a plain GET or TCP connect built on node:http/net).
+  const prober = new ServiceProbes({ ...probeSettingsFrom(config), clock: deps.clock });
+  return { marathon, agents, ...(events === undefined ? {} : { events }), prober };
 }
 
 /**

@@ -8,17 +8,19 @@ import { kill, permissionWithdrawn, writeIntent } from './phases/kill.js';
 import { LOG } from './phases/log.js';
 import { recheckVictims } from './phases/recheck.js';
 import type { CycleContext, CycleDeps } from './phases/context.js';
+import { ProbeWatches } from './phases/probes.js';
 import { assemble, type Ending, type Story } from './phases/story.js';
 import { judge, watch } from './phases/watch.js';
 import type { CycleRecord } from '../domain/record.js';
 
 export { LOG } from './phases/log.js';
 
-export type { CycleContext, CycleDeps, SentKill } from './phases/context.js';
+export type { CycleContext, CycleDeps, ProbeRoundReport, SentKill } from './phases/context.js';
 
 /**
- * One chaos cycle, as a story: gate → discover → lift quarantines → decide → re-check → write
- * the intent → kill → watch → judge. Each phase returns what it learnt (or how the cycle ended,
+ * One chaos cycle, as a story: gate → discover → lift quarantines → decide (with the service
+ * probes' round before the kill) → re-check → write the intent → kill (probes sampling from here)
+ * → watch → judge. Each phase returns what it learnt (or how the cycle ended,
  * already logged); `assemble` alone writes the record. Never throws for Marathon trouble: every
  * failure ends in a record with outcome `error` and nothing killed after it.
  */
@@ -56,12 +58,19 @@ export async function runCycle(deps: CycleDeps, settings: ChaosSettings, ctx: Cy
   ctx.onKillPhase?.();
   const refused = await writeIntent(deps, story.base, victims, log);
   if (refused) return end(refused);
-  const killed = (story.killed = await kill(deps, ctx, story.base.cycleId, victims, log));
-  if ('ending' in killed) return end(killed.ending);
-  if (killed.answer.matched.length === 0) return end({ outcome: 'nothing-to-do' }); // Marathon knew none of the tasks
-  const watched = (story.watched = await watch(deps, settings, ctx, victims, killed.answer, rechecked.fresh, log));
-  const verdict = (story.verdict = judge(watched.after, settings, log));
-  return end({ outcome: verdict.weaknesses.length > 0 ? 'weakness' : 'killed' });
+  // The service probes of the victims' apps run from just before the kill request leaves until
+  // each app is back; whatever happens, none outlives the cycle.
+  const probing = deps.prober === undefined ? undefined : new ProbeWatches(deps.prober, ctx);
+  try {
+    const killed = (story.killed = await kill(deps, ctx, story.base.cycleId, victims, log, () => probing?.start(victims, rechecked.fresh)));
+    if ('ending' in killed) return end(killed.ending);
+    if (killed.answer.matched.length === 0) return end({ outcome: 'nothing-to-do' }); // Marathon knew none of the tasks
+    const watched = (story.watched = await watch(deps, settings, ctx, victims, killed.answer, rechecked.fresh, log, probing));
+    const verdict = (story.verdict = judge(watched.after, settings, log));
+    return end({ outcome: verdict.weaknesses.length > 0 ? 'weakness' : 'killed' });
+  } finally {
+    await probing?.stopAll();
+  }
 }
 
 /** The record's identity (cycle id, seeds), the cycle's logger, and its start. */

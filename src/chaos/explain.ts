@@ -2,7 +2,9 @@ import type { MarathonApp } from '../domain/marathon.js';
 import type { MesosAgent } from '../domain/agent.js';
 import { APP_GUARDS, eligibleTasks, floorOf, guardContext } from './guards.js';
 import type { ChaosMemory } from '../domain/memory.js';
-import type { Reason } from '../domain/reasons.js';
+import type { ServiceProber } from '../domain/ports.js';
+import { REASONS, type Reason } from '../domain/reasons.js';
+import type { ProbeVerdict } from '../domain/record.js';
 import { indexAgents, rackOf } from './select.js';
 import type { ChaosSettings } from './settings.js';
 import { healthyCount, judgeSteadyState } from './steady-state.js';
@@ -22,6 +24,14 @@ export interface Explanation {
   candidateTasks: string[];
   /** Kills the app can take this cycle while keeping its healthy floor. */
   budget: number;
+  /** The round of its service probes, when it declares some and passes every other guard (never run otherwise). */
+  probes?: ProbeVerdict;
+}
+
+/** What explain knows of the service probes: the label judge, and a round's verdict when one ran. */
+export interface ExplainProbes {
+  prober?: Pick<ServiceProber, 'declared'> | undefined;
+  verdict?: ProbeVerdict | undefined;
 }
 
 /**
@@ -35,6 +45,7 @@ export function explainApp(
   settings: ChaosSettings,
   memory: ChaosMemory,
   now: number | Date,
+  probes: ExplainProbes = {},
 ): Explanation {
   const nowMs = typeof now === 'number' ? now : now.getTime();
   const app = apps.find((a) => a.id === appId);
@@ -54,7 +65,7 @@ export function explainApp(
     quarantined.delete(appId);
     effective = { ...memory, quarantined };
   }
-  const ctx = guardContext(settings, effective, nowMs);
+  const ctx = guardContext(settings, effective, nowMs, probes.prober);
   const guards: GuardResult[] = [{ guard: 'exists', ok: true, detail: `${app.instances} instances, ${app.tasks.length} tasks listed` }];
   for (const g of APP_GUARDS) {
     const v = g.check(app, ctx);
@@ -76,7 +87,40 @@ export function explainApp(
         : { guard: 'rack', ok: false, reason: 'no-rack', detail: `no task runs on an agent with attribute ${settings.rackAttribute} or a zone` },
     );
   }
+  const declared = probes.prober?.declared(app);
+  const v = probes.verdict;
+  if (v !== undefined) {
+    guards.push(v.ok ? { guard: 'probes', ok: true, detail: v.detail } : { guard: 'probes', ok: false, reason: REASONS.probeFailed, detail: v.detail });
+  } else if (declared?.kind === 'probes') {
+    guards.push({ guard: 'probes', ok: true, detail: `not run: an earlier guard already excludes the app (${declared.checks.join('; ')})` });
+  }
   const floor = floorOf(app, settings);
   const budget = floor === undefined ? 0 : Math.max(0, healthyCount(app) - floor);
-  return { appId, eligible: guards.every((g) => g.ok), guards, candidateTasks: tasks.map((t) => t.id), budget };
+  return { appId, eligible: guards.every((g) => g.ok), guards, candidateTasks: tasks.map((t) => t.id), budget, ...(v === undefined ? {} : { probes: v }) };
+}
+
+/**
+ * explainApp with the service probes: when the app passes every other guard and declares probes,
+ * one round of them runs now, as the cycle would before a kill (`probe-failed` when it fails).
+ */
+export async function explainAppProbed(
+  appId: string,
+  apps: readonly MarathonApp[],
+  agents: readonly MesosAgent[] | null,
+  settings: ChaosSettings,
+  memory: ChaosMemory,
+  now: number | Date,
+  prober: ServiceProber | undefined,
+  signal?: AbortSignal,
+): Promise<Explanation> {
+  const first = explainApp(appId, apps, agents, settings, memory, now, { prober });
+  const app = apps.find((a) => a.id === appId);
+  if (prober === undefined || app === undefined || !first.eligible || prober.declared(app).kind !== 'probes') return first;
+  let verdict: ProbeVerdict;
+  try {
+    verdict = await prober.check(app, signal);
+  } catch (err) {
+    verdict = { ok: false, samples: 0, failures: 0, detail: `probes could not run: ${(err as Error).message}` };
+  }
+  return explainApp(appId, apps, agents, settings, memory, now, { prober, verdict });
 }

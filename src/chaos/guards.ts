@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { MarathonApp, MarathonTask } from '../domain/marathon.js';
 import { echoLabelValue, enabledLabel, parseAppLabels } from './labels.js';
 import type { ChaosMemory } from '../domain/memory.js';
+import type { ServiceProber } from '../domain/ports.js';
 import { REASONS, type Skip } from '../domain/reasons.js';
 import { LABEL_ENABLED, LABEL_FRAMEWORK, type ChaosSettings } from './settings.js';
 import { healthyCount, judgeSteadyState, type Verdict } from './steady-state.js';
@@ -13,15 +14,18 @@ export interface GuardContext {
   readonly now: number;
   readonly include: ((id: string) => boolean) | null;
   readonly exclude: ((id: string) => boolean) | null;
+  /** Judges the values of the monkey.probe.* labels (no I/O); absent: probes are off. */
+  readonly probes?: Pick<ServiceProber, 'declared'> | undefined;
 }
 
-export function guardContext(settings: ChaosSettings, memory: ChaosMemory, now: number): GuardContext {
+export function guardContext(settings: ChaosSettings, memory: ChaosMemory, now: number, probes?: Pick<ServiceProber, 'declared'>): GuardContext {
   return {
     settings,
     memory,
     now,
     include: settings.include.length > 0 ? picomatch([...settings.include]) : null,
     exclude: settings.exclude.length > 0 ? picomatch([...settings.exclude]) : null,
+    ...(probes === undefined ? {} : { probes }),
   };
 }
 
@@ -126,10 +130,13 @@ export const APP_GUARDS: readonly AppGuard[] = [
   },
   {
     name: 'labels',
-    doc: 'the monkey.* labels on the app are valid',
-    check: (app) => {
+    doc: 'the monkey.* labels on the app are valid (monkey.probe.* included)',
+    check: (app, { probes }) => {
       const parsed = parseAppLabels(app);
-      return parsed.ok ? OK : no({ ok: false, reason: REASONS.badLabel, detail: parsed.detail });
+      if (!parsed.ok) return no({ ok: false, reason: REASONS.badLabel, detail: parsed.detail });
+      // A probe that cannot be read must not let the app be killed unwatched: fail closed.
+      const declared = probes?.declared(app);
+      return declared?.kind === 'bad-label' ? no({ ok: false, reason: REASONS.badLabel, detail: declared.detail }) : OK;
     },
   },
   {

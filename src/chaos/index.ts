@@ -1,7 +1,7 @@
 
 export { type AfterKill, type CycleOutcome, type CycleRecord, type KillRequest, type QuarantineLift, type Weakness, type Target, type Victim, STRATEGIES, type Strategy, type HealthSnapshot } from '../domain/record.js';/** The chaos cycle's public surface. */
-export { runCycle, LOG as CYCLE_LOG, type CycleDeps, type CycleContext } from './cycle.js';
-export { explainApp, type Explanation, type GuardResult } from './explain.js';
+export { runCycle, LOG as CYCLE_LOG, type CycleDeps, type CycleContext, type ProbeRoundReport } from './cycle.js';
+export { explainApp, explainAppProbed, type ExplainProbes, type Explanation, type GuardResult } from './explain.js';
 export {
   APP_GUARDS,
   eligibleTasks,

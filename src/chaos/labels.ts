@@ -1,4 +1,5 @@
 import type { MarathonApp } from '../domain/marathon.js';
+import { PROBE_LABELS } from '../domain/probe-labels.js';
 import { parseBoolean } from '../platform/booleans.js';
 import { badLabel as bad, findLabel as find, type LabelProblem, monkeyLabels, unknownLabel, unquote } from '../platform/labels.js';
 import { LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT } from './settings.js';
@@ -19,7 +20,9 @@ export type EnabledParse = { ok: true; enabled: boolean | undefined } | LabelPro
 
 const INTEGER = /^\s*\d+\s*$/;
 
-const KNOWN: ReadonlySet<string> = new Set([LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT]);
+// The probe labels are known names here; their values are the probe engine's to judge (through
+// the ServiceProber port, in the labels guard).
+const KNOWN: ReadonlySet<string> = new Set([LABEL_ENABLED, LABEL_MIN_HEALTHY, LABEL_RECOVERY_TIMEOUT, ...Object.values(PROBE_LABELS)]);
 
 /**
  * Reads and validates the `monkey.*` labels: `monkey.enabled` (a boolean, the words the

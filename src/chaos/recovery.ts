@@ -38,6 +38,8 @@ export interface WatchOptions {
   onPoll?: ((poll: WatchPoll) => void) | undefined;
   /** The watch's shared event stream; without it (or while it is down) the app is polled. */
   feed?: RecoveryFeed | undefined;
+  /** Told each app read and whether it showed the app recovered (the service probes follow the tasks). Must not throw. */
+  onRead?: ((app: MarathonApp, recovered: boolean) => void) | undefined;
 }
 
 /** One recovery read as a person watching would want it. */
@@ -127,6 +129,7 @@ export async function watchRecovery(apps: AppsReader, appId: string, killedIds: 
     if (!app) tell(false, readProblem);
     if (app) {
       const judged = judgeRecovered(app, killedIds, now, o.settings);
+      o.onRead?.(app, judged.recovered);
       result.health = healthSnapshot(app);
       if (judged.recovered) {
         result.recovered = true;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { chaosSettingsFrom, clientsFrom, effectiveSeed, scheduleFrom } from '../app/wiring.js';
-import { runCycle } from '../chaos/cycle.js';
+import { runCycle, type CycleContext } from '../chaos/cycle.js';
 import type { WatchPoll } from '../chaos/recovery.js';
-import { explainApp } from '../chaos/explain.js';
+import { explainAppProbed } from '../chaos/explain.js';
 import { skippedCycleRecord, summarizeCycle } from '../chaos/record.js';
 import { loadConfig } from '../config/load.js';
 import { MonkeyError } from '../errors.js';
@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../platform/clock.js';
 import { judgeSchedule } from '../schedule/gate.js';
 import type { Command } from './args.js';
 import { EXIT, type CliContext } from './context.js';
+import { WaitProgress, withProbeLines } from './probe-output.js';
 import type { CycleRecord } from '../domain/record.js';
 
 /** once, plan and explain: the commands that run (or show) one cycle against a configured Marathon. */
@@ -71,19 +72,20 @@ export async function once(json: boolean, ctx: CliContext): Promise<number> {
       const abort = new AbortController();
       void ctx.stopRequested.then((s) => abort.abort(new Error(s)));
       record = await runCycle(
-        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, events: clients.events, clock, logger, journal: state },
+        { apps: clients.marathon, killer: clients.marathon, ledger, agents: clients.agents, events: clients.events, prober: clients.prober, clock, logger, journal: state },
         settings,
         {
           scheduledAt,
           signal: abort.signal,
           mayKill: () => !abort.signal.aborted,
-          // A person at a terminal sees the wait (up to the recovery timeout) instead of silence.
-          ...(ctx.stderrIsTTY === true ? { onWatchPoll: (p: WatchPoll) => ctx.stderr(`${progressLine(p)}\n`) } : {}),
+          // A person at a terminal sees the wait (up to the recovery timeout) instead of silence:
+          // each recovery read, and for an app with service probes a line per probe round.
+          ...(ctx.stderrIsTTY === true ? waitProgress((line) => ctx.stderr(`${line}\n`)) : {}),
         },
       );
     }
     // What was killed is printed before anything else can fail: the operator must learn of a kill.
-    ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${summarizeCycle(record)}\n`);
+    ctx.stdout(json ? `${JSON.stringify(record)}\n` : `${withProbeLines(summarizeCycle(record), record)}\n`);
     await journal.append(record);
     if (record.weaknesses.length > 0) return EXIT.weakness;
     if (record.outcome === 'error') return EXIT.error;
@@ -103,7 +105,8 @@ export async function plan(command: Extract<Command, { name: 'plan' }>, ctx: Cli
   const { memory, startedAt } = await journalAsOf(config.journal.path, at, logger);
   const fixed: Clock = { now: () => startedAt.getTime(), sleep: (ms, signal) => clock.sleep(ms, signal) };
   const record = await runCycle(
-    { apps: clients.marathon, killer: refuseKills, ledger: refuseLedger, agents: clients.agents, clock: fixed, logger, journal: memory },
+    // The prober judges the probe labels only: plan never probes.
+    { apps: clients.marathon, killer: refuseKills, ledger: refuseLedger, agents: clients.agents, prober: clients.prober, clock: fixed, logger, journal: memory },
     settings,
     { scheduledAt: at, plan: true },
   );
@@ -124,6 +127,12 @@ const refuseKills = {
     return Promise.reject(new MonkeyError('E_PLAN_KILL', 'plan must never kill (bug)'));
   },
 };
+
+/** The cycle's progress callbacks for a terminal: recovery reads and probe rounds (WaitProgress). */
+function waitProgress(write: (line: string) => void): Pick<CycleContext, 'onWatchPoll' | 'onProbeRound'> {
+  const progress = new WaitProgress(write, progressLine);
+  return { onWatchPoll: (p: WatchPoll) => progress.onWatchPoll(p), onProbeRound: (r) => progress.onProbeRound(r) };
+}
 
 /** `/billing: 2/3 healthy, 4.0 s after the kill (under-replicated: 2 of 3 running)` */
 export function progressLine(p: WatchPoll): string {
@@ -172,7 +181,8 @@ export async function explain(appId: string, json: boolean, ctx: CliContext): Pr
     }
   }
   const memory = await loadJournalState(config.journal.path, new Date(clock.now()), { logger });
-  const result = explainApp(appId, apps, agents, settings, memory, clock.now());
+  // Like the cycle, explain runs the app's service probes once when every other guard passes.
+  const result = await explainAppProbed(appId, apps, agents, settings, memory, clock.now(), clients.prober);
   if (json) {
     ctx.stdout(`${JSON.stringify(result)}\n`);
     return EXIT.ok;

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../log.js';
 import { runSimCommand } from '../sim/command.js';
 import type { CliContext } from './context.js';
+import { withProbeLines } from './probe-output.js';
 import { runDaemon } from './run-daemon.js';
 import type { CycleRecord } from '../domain/record.js';
 
@@ -57,7 +58,8 @@ export async function runDemo(ctx: CliContext): Promise<number> {
         if (record.outcome === 'nothing-to-do' && record.victims.length === 0) {
           out(`cycle ${record.cycleId}: nothing to do (${Object.entries(record.counts.skippedByReason).map(([r, n]) => `${r} ${n}`).join(', ')})`);
         } else {
-          out(summarizeCycle(record));
+          // With the service figures of probed apps: /demo/session-cache's balancer lags behind Marathon.
+          out(withProbeLines(summarizeCycle(record), record));
         }
       },
     });

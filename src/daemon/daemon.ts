@@ -414,6 +414,7 @@ export class Daemon {
         ledger: this.cycleLedger ?? this.ledger,
         agents: o.clients.agents,
         events: o.clients.events,
+        prober: o.clients.prober,
         clock: o.clock,
         logger: o.logger.child({ component: 'cycle' }),
         journal: this.memory,

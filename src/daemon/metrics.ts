@@ -12,6 +12,13 @@ export const METRIC_PREFIX = 'marathon_monkey_';
  */
 export const RECOVERY_BUCKETS_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1200, 1800];
 
+/**
+ * The longest run of failed service probes of one app during one kill: from a blip of one failed
+ * probe (half a second at the default interval) to a load balancer that keeps a dead task for
+ * minutes; past two minutes the exact figure is in the journal.
+ */
+export const PROBE_OUTAGE_BUCKETS_SECONDS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120];
+
 /** Marathon answers in milliseconds when healthy and in tens of seconds when its leader is busy. */
 export const REQUEST_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -79,6 +86,8 @@ export class MonkeyMetrics {
   private readonly recoveryApps = new Set<string>();
   private stopSampler: () => void = () => {};
   private readonly weaknesses: Counter<'app' | 'reason'>;
+  private readonly probeOutage: Histogram;
+  private readonly probeResults: Counter<'app' | 'outcome'>;
   private readonly marathonErrors: Counter<'endpoint' | 'code'>;
   private readonly notifications: Counter<'channel' | 'outcome'>;
   private readonly marathonLatency: Histogram<'endpoint'>;
@@ -125,6 +134,19 @@ export class MonkeyMetrics {
       registers,
     });
     this.weaknesses = new Counter({ name: `${p}weaknesses_total`, help: 'Weaknesses found (an app that did not return to steady state), by app and reason.', labelNames: ['app', 'reason'], registers });
+    // No app label: 10 series per app would be the biggest family on a big cluster; the journal has each app's outage.
+    this.probeOutage = new Histogram({
+      name: `${p}probe_outage_seconds`,
+      help: 'Longest run of consecutive failed service probes (monkey.probe.* labels) of one app during one kill, one observation per probed app per kill.',
+      buckets: PROBE_OUTAGE_BUCKETS_SECONDS,
+      registers,
+    });
+    this.probeResults = new Counter({
+      name: `${p}probe_results_total`,
+      help: 'Service probes run (before the kill, and during it until the app was back), by app and outcome: ok, failed.',
+      labelNames: ['app', 'outcome'],
+      registers,
+    });
     this.notifications = new Counter({
       name: `${p}notifications_total`,
       help: 'Notification events by channel (webhook, slack) and outcome: sent, failed (given up after retries), dropped (the queue was full).',
@@ -174,6 +196,8 @@ export class MonkeyMetrics {
 
     for (const w of record.weaknesses) this.weaknesses.inc({ app: label(w.appId, 'unknown'), reason: label(w.reason, 'unknown') });
 
+    this.recordProbes(record);
+
     if (isDryRun(record)) {
       for (const v of record.victims) this.dryRunKills.inc({ app: label(v.appId, 'unknown'), strategy });
       return;
@@ -187,6 +211,24 @@ export class MonkeyMetrics {
       if (after.recovered && typeof after.timeToRecoverMs === 'number' && Number.isFinite(after.timeToRecoverMs)) {
         this.timeToRecover.observe({ app: this.recoveryAppLabel(label(appId, 'unknown')), strategy }, Math.max(0, after.timeToRecoverMs) / 1000);
       }
+    }
+  }
+
+  /** Before-probes run in dry runs too; the probes during a kill exist only where a kill was watched. */
+  private recordProbes(record: CycleRecord): void {
+    const count = (appId: string, samples: number, failures: number): void => {
+      if (!(samples >= 0 && failures >= 0)) return;
+      const app = label(appId, 'unknown');
+      const failed = Math.min(failures, samples);
+      if (samples - failed > 0) this.probeResults.inc({ app, outcome: 'ok' }, samples - failed);
+      if (failed > 0) this.probeResults.inc({ app, outcome: 'failed' }, failed);
+    };
+    for (const [appId, verdict] of Object.entries(record.probesBefore ?? {})) count(appId, verdict.samples, verdict.failures);
+    for (const [appId, after] of Object.entries(record.after)) {
+      const probe = after.probe;
+      if (probe === undefined) continue;
+      count(appId, probe.samples, probe.failures);
+      if (probe.samples > 0 && Number.isFinite(probe.outageMs)) this.probeOutage.observe(Math.max(0, probe.outageMs) / 1000);
     }
   }
 

@@ -60,11 +60,47 @@ export interface CycleSummary {
   readonly skippedByReason: Readonly<Record<string, number>>;
   readonly recovery: readonly { appId: string; recovered: boolean; timeToRecoverMs: number | undefined }[];
   readonly weaknesses: readonly { appId: string; reason: string; detail: string }[];
+  /** The service probes during the kill, per watched app that declares them (issue 11); empty without. */
+  readonly probes: readonly ProbeSummary[];
+  /** The before-kill probe verdicts, per probed app (dry runs too); empty without. */
+  readonly probesBefore: readonly ProbeBeforeSummary[];
   readonly error: { code: string; message: string } | undefined;
   readonly halted: boolean;
   /** Why a whole cycle was skipped (the gate). */
   readonly reason: string | undefined;
   readonly detail: string | undefined;
+}
+
+/** What the service probes of one app saw during a kill: the steady state as users saw it. */
+export interface ProbeSummary {
+  readonly appId: string;
+  /** The checks as the labels declare them (`http /health (port-index 0)`). */
+  readonly checks: readonly string[];
+  readonly samples: number;
+  readonly failures: number;
+  readonly errorRate: number;
+  /** The app's error budget (monkey.probe.max-error-rate). */
+  readonly maxErrorRate: number;
+  readonly withinBudget: boolean;
+  /** Longest run of consecutive failures of one target. */
+  readonly outageMs: number;
+  /** Of the successful probes; undefined when none succeeded. */
+  readonly latencyP95Ms: number | undefined;
+  /** A whole round passed after Marathon reported the app recovered, within its recovery timeout. */
+  readonly passedAgain: boolean;
+  /** From the kill answer to that round; undefined when none. */
+  readonly serviceRecoveredMs: number | undefined;
+  /** The most frequent failure reasons with counts (`HTTP 502`: 11). */
+  readonly failureKinds: Readonly<Record<string, number>>;
+}
+
+/** The probes of one app just before the kill: an app whose probes failed was not a candidate (probe-failed). */
+export interface ProbeBeforeSummary {
+  readonly appId: string;
+  readonly ok: boolean;
+  readonly samples: number;
+  readonly failures: number;
+  readonly detail: string;
 }
 
 export interface StateCounters {
@@ -103,6 +139,9 @@ export interface DaemonStateOptions {
 
 /** A summary holds at most this many victims so one huge host or rack kill cannot bloat /status. */
 const MAX_VICTIMS_PER_SUMMARY = 50;
+
+/** Nor this many probed apps (a rack kill can touch a hundred); failures first, the rest is in the journal. */
+const MAX_PROBED_APPS_PER_SUMMARY = 50;
 
 export class DaemonState {
   private readonly clock: Clock;
@@ -353,9 +392,43 @@ function summarise(r: CycleRecord): CycleSummary {
     skippedByReason: { ...c.skippedByReason },
     recovery: Object.entries(r.after).map(([appId, a]) => ({ appId, recovered: a.recovered, timeToRecoverMs: a.timeToRecoverMs ?? undefined })),
     weaknesses: r.weaknesses.map((w) => ({ appId: w.appId, reason: w.reason, detail: w.detail })),
+    probes: probeSummaries(r),
+    probesBefore: probeBeforeSummaries(r),
     error: r.error === undefined ? undefined : { code: r.error.code, message: r.error.message },
     halted: r.halted === true,
     reason: r.gate?.reason,
     detail: r.gate?.detail,
   };
+}
+
+function probeSummaries(r: CycleRecord): ProbeSummary[] {
+  const out: ProbeSummary[] = [];
+  for (const [appId, a] of Object.entries(r.after)) {
+    const p = a.probe;
+    if (p === undefined) continue;
+    out.push({
+      appId,
+      checks: p.checks.slice(0, 5),
+      samples: p.samples,
+      failures: p.failures,
+      errorRate: p.errorRate,
+      maxErrorRate: p.maxErrorRate,
+      withinBudget: p.errorRate <= p.maxErrorRate,
+      outageMs: p.outageMs,
+      latencyP95Ms: p.latencyMs?.p95,
+      passedAgain: p.passedAgain,
+      serviceRecoveredMs: p.serviceRecoveredMs ?? undefined,
+      failureKinds: { ...p.failureKinds },
+    });
+  }
+  // What went wrong first: a cut list keeps the degraded services.
+  const bad = (s: ProbeSummary): boolean => !s.withinBudget || !s.passedAgain;
+  return out.sort((x, y) => Number(bad(y)) - Number(bad(x))).slice(0, MAX_PROBED_APPS_PER_SUMMARY);
+}
+
+function probeBeforeSummaries(r: CycleRecord): ProbeBeforeSummary[] {
+  return Object.entries(r.probesBefore ?? {})
+    .map(([appId, v]) => ({ appId, ok: v.ok, samples: v.samples, failures: v.failures, detail: v.detail }))
+    .sort((x, y) => Number(x.ok) - Number(y.ok))
+    .slice(0, MAX_PROBED_APPS_PER_SUMMARY);
 }

@@ -1,5 +1,5 @@
 import type { RiskReport } from '../domain/risk.js';
-import type { CycleSummary, QuarantineInfo, StateSnapshot } from './state.js';
+import type { CycleSummary, ProbeBeforeSummary, ProbeSummary, QuarantineInfo, StateSnapshot } from './state.js';
 
 /**
  * The status page at GET /: what /status says, for a person with a browser (or a phone at the
@@ -121,6 +121,7 @@ ${stateSection(view, t)}
 ${nextCyclesSection(view, t)}
 ${lastCyclesSection(view, t)}
 ${recoveryChartSection(view, t)}
+${serviceProbesSection(view, t)}
 ${weaknessSection(view, t)}
 ${riskSection(view, t)}
 ${configSection(view)}
@@ -319,6 +320,71 @@ ${xLabels}
 <figcaption>${measured.length} measured recover${measured.length === 1 ? 'y' : 'ies'}${measured.length > 0 ? `, median ${esc(duration(median(measured)))}, slowest ${esc(duration(Math.max(...measured)))}` : ''}${missed > 0 ? `; <span class="bad">${missed} not recovered</span> (red crosses on the top line)` : ''}.</figcaption>
 </figure>
 </section>`;
+}
+
+/**
+ * The steady state as users saw it in the newest cycle that probed a service (issue 11): per killed
+ * app its probe figures against its error budget, and the verdicts of the probes before the kill.
+ */
+function serviceProbesSection(view: StatusView, t: TimeFormat): string {
+  const head = `<section id="service-probes">
+<h2>Service probes</h2>`;
+  const c = view.state.lastCycles.find((x) => x.probes.length > 0 || x.probesBefore.length > 0);
+  if (c === undefined) {
+    return `${head}
+<p class="empty">No probed service in the last cycles: apps declare probes with <code>monkey.probe.*</code> labels, probed before every kill and during it until the app is back.</p>
+</section>`;
+  }
+  const during =
+    c.probes.length === 0
+      ? ''
+      : `<table class="cards">
+<thead><tr><th>App</th><th>Failed probes</th><th>Longest outage</th><th>Latency p95</th><th>Passed again</th></tr></thead>
+<tbody>
+${c.probes.map((p) => probeRow(p)).join('\n')}
+</tbody>
+</table>`;
+  const before =
+    c.probesBefore.length === 0
+      ? ''
+      : `<h3>Before the kill</h3>
+<ul class="plain probes-before">${c.probesBefore.map((b) => probeBeforeItem(b)).join('')}</ul>`;
+  return `${head}
+<p class="muted">Cycle ${esc(c.cycleId)}, <time datetime="${esc(c.time)}">${esc(t.medium(c.time))}</time>${c.dryRun ? ' (dry run: probed before the kill only)' : ''}: what clients of the affected apps saw, from just before the kill until each app was back or its recovery timeout ended.</p>
+${during}
+${before}
+</section>`;
+}
+
+function probeRow(p: ProbeSummary): string {
+  const kinds = Object.entries(p.failureKinds)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, n]) => `${k} ×${n}`)
+    .join(', ');
+  const checks = p.checks.length === 0 ? '' : `<br><span class="muted">${esc(p.checks.join('; '))}</span>`;
+  const errors = `${p.failures} of ${p.samples} (${esc(percent(p.errorRate))}), budget ${esc(percent(p.maxErrorRate))}${kinds === '' ? '' : `<br><span class="muted">${esc(kinds)}</span>`}`;
+  const again = p.passedAgain
+    ? `yes${p.serviceRecoveredMs === undefined ? '' : `, ${esc(duration(p.serviceRecoveredMs))} after the kill`}`
+    : 'no: never passed again within the recovery timeout';
+  return `<tr class="probed ${p.withinBudget && p.passedAgain ? 'probe-ok' : 'probe-degraded'}" data-app="${esc(p.appId)}">
+<td data-label="App"><div><span class="app">${esc(p.appId)}</span>${checks}</div></td>
+<td data-label="Failed probes" class="${p.withinBudget ? '' : 'bad'}"><div>${errors}</div></td>
+<td data-label="Longest outage"><div>${p.outageMs > 0 ? esc(duration(p.outageMs)) : 'none'}</div></td>
+<td data-label="Latency p95"><div>${p.latencyP95Ms === undefined ? '<span class="muted">no probe passed</span>' : esc(duration(p.latencyP95Ms))}</div></td>
+<td data-label="Passed again" class="${p.passedAgain ? '' : 'bad'}"><div>${again}</div></td>
+</tr>`;
+}
+
+function probeBeforeItem(b: ProbeBeforeSummary): string {
+  return b.ok
+    ? `<li><span class="app">${esc(b.appId)}</span> passed <span class="muted">(${esc(b.detail)})</span></li>`
+    : `<li class="bad"><span class="app">${esc(b.appId)}</span> failed, so it was not a candidate (probe-failed): ${esc(b.detail)}</li>`;
+}
+
+/** `0%`, `40%`, `4.2%`, `0.5%`. */
+function percent(rate: number): string {
+  const pc = rate * 100;
+  return `${Number.isInteger(pc) ? pc : pc.toFixed(1)}%`;
 }
 
 function weaknessSection(view: StatusView, t: TimeFormat): string {

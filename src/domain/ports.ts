@@ -1,6 +1,6 @@
-import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo } from './marathon.js';
+import type { KillResult, ListAppsOptions, MarathonApp, MarathonInfo, MarathonTask } from './marathon.js';
 import type { MesosAgent } from './agent.js';
-import type { Victim } from './record.js';
+import type { ProbeObservation, ProbeVerdict, Victim } from './record.js';
 
 /**
  * The narrow ports the chaos cycle needs. The real implementations are MarathonClient and
@@ -67,6 +67,63 @@ export interface Clients {
   agents: AgentsReader;
   /** Marathon's event stream, for recovery watches (absent: recovery is polled; recovery.events=false). */
   events?: EventsSource | undefined;
+  /** The service probes of apps that declare them (absent: no probes, Marathon's counts alone). */
+  prober?: ServiceProber | undefined;
+}
+
+/** What an app's `monkey.probe.*` labels declare: nothing, probes, or a bad label (the app is excluded). */
+export type DeclaredProbes = { kind: 'none' } | { kind: 'probes'; checks: readonly string[] } | { kind: 'bad-label'; label: string; detail: string };
+
+/** One sampling round of one app's probes during a kill. */
+export interface ProbeRound {
+  /** Probes that passed, of `total`. */
+  ok: number;
+  total: number;
+  /** When the round's verdicts were in (the prober's clock, epoch ms). */
+  endedAt: number;
+}
+
+export interface ProbeWatchOptions {
+  /**
+   * The app's tasks in service now, asked before every round: per-task probes go to these (the
+   * chaos core leaves out the killed tasks, and replacements until Marathon reports the app back).
+   */
+  inService: () => readonly MarathonTask[];
+  /** Stops the sampling for good (shutdown); stop() still answers what was seen. */
+  signal?: AbortSignal | undefined;
+  /** Told after each round. Must not throw. */
+  onRound?: ((round: ProbeRound) => void) | undefined;
+}
+
+/** The sampling of one app's probes, from just before a kill until the cycle stops it. */
+export interface ProbeWatch {
+  /**
+   * Resolves with the instant (epoch ms) a round that started at or after `since` ended with every
+   * probe passed; null when none did by `until` (epoch ms) or the sampling stopped first.
+   */
+  passedSince(since: number, until: number, signal?: AbortSignal): Promise<number | null>;
+  /**
+   * Stops sampling (nothing of it runs once this resolves) and answers the figures; later calls
+   * answer the same. `passedAgain` and `serviceRecoveredMs` are the cycle's to fill in.
+   */
+  stop(): Promise<Omit<ProbeObservation, 'passedAgain' | 'serviceRecoveredMs'>>;
+}
+
+/**
+ * The service probes of an app as users see it (issue 11): plain HTTP GETs and TCP connects that
+ * never carry the monkey's credentials. The real one is src/probe's ServiceProbes; tests use
+ * hand-written fakes. No I/O in `declared`.
+ */
+export interface ServiceProber {
+  /** What the app's probe labels declare (cheap, cached per labels object). */
+  declared(app: MarathonApp): DeclaredProbes;
+  /**
+   * One round of every probe of the app now, at its running tasks or its service. A target outside
+   * the allow-list is a failed verdict naming it (nothing is connected). Never throws.
+   */
+  check(app: MarathonApp, signal?: AbortSignal): Promise<ProbeVerdict>;
+  /** Starts sampling the app's probes every interval; undefined when it declares none. */
+  watch(app: MarathonApp, options: ProbeWatchOptions): ProbeWatch | undefined;
 }
 
 /** An event about one followed app, as a hint that its state changed (confirm by reading the app). */

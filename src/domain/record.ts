@@ -68,6 +68,12 @@ export interface AfterKill {
   recoveredVia?: RecoveredVia;
   /** The service probes during the experiment (apps with monkey.probe.* labels only). */
   probe?: ProbeObservation;
+  /**
+   * Apps with probes only: from the kill answer to the first read that showed the app recovered by
+   * Marathon's counts. Then `recovered` and `timeToRecoverMs` also need the probes to pass again
+   * (timeToRecoverMs is then the probe's serviceRecoveredMs); absent when Marathon never reported it.
+   */
+  marathonRecoveredMs?: number;
 }
 
 /**

@@ -1,21 +1,13 @@
 import { badLabel, findLabel, type FoundLabel, type LabelProblem, monkeyLabels, unknownLabel, unquote } from '../platform/labels.js';
 import { parseStatusRanges, type StatusRanges } from '../platform/status-ranges.js';
+import { PROBE_LABELS } from '../domain/probe-labels.js';
 
 /**
  * The per-app probe contract: `monkey.probe.*` labels → a ProbeSpec, or the first bad label. The
- * label names are public interface (README "Service probes").
+ * label names (PROBE_LABELS, in the domain so the chaos label parser knows them too) are public
+ * interface (README "Service probes").
  */
-export const PROBE_LABELS = {
-  http: 'monkey.probe.http',
-  httpPortIndex: 'monkey.probe.http.port-index',
-  tcp: 'monkey.probe.tcp',
-  tcpSend: 'monkey.probe.tcp.send',
-  tcpExpect: 'monkey.probe.tcp.expect',
-  tolerance: 'monkey.probe.tolerance',
-  timeoutMs: 'monkey.probe.timeout-ms',
-  intervalMs: 'monkey.probe.interval-ms',
-  maxErrorRate: 'monkey.probe.max-error-rate',
-} as const;
+export { PROBE_LABELS };
 
 const KNOWN: ReadonlySet<string> = new Set(Object.values(PROBE_LABELS));
 

@@ -112,4 +112,37 @@ describe('the daemon as a real process: signals and the demo', function () {
     const result = await cli.exited;
     assert.equal(result.code, 0, result.stderr);
   });
+
+  it('the demo finds /demo/session-cache\'s lagging balancer with its service probe: service-degraded, in the journal, the output, /status and /metrics', async () => {
+    const journalPath = join(dir, 'demo.jsonl');
+    // Only the probed app, so the first kill is its own (the seed would otherwise pick it in its own time).
+    cli = startCli(['start'], cleanEnv({ MONKEY_JOURNAL: journalPath, MONKEY_INCLUDE: '/demo/session-cache' }));
+    const degraded = await until(
+      () => journalRecords(journalPath).find((r) => r.type === 'cycle' && (r.weaknesses as Json[]).some((w) => w.appId === '/demo/session-cache')),
+      25_000,
+      'a journaled weakness of /demo/session-cache',
+    );
+    assert.deepEqual((degraded.weaknesses as Json[]).map((w) => String(w.reason)), ['service-degraded']);
+    const probe = degraded.after['/demo/session-cache'].probe as Json;
+    assert.ok(probe.failures > 0 && probe.errorRate > probe.maxErrorRate, JSON.stringify(probe));
+    assert.equal(probe.maxErrorRate, 0);
+    assert.equal(degraded.probesBefore['/demo/session-cache'].ok, true, 'its probe passed before the kill');
+    await cli.waitFor((o) => /\/demo\/session-cache service: [1-9]\d*\/\d+ probes failed \([\d.]+%, budget 0%, OVER\)/.test(o.stdout), 5_000, 'the printed service figures');
+    assert.match(cli.stdout, /WEAKNESS \/demo\/session-cache: service-degraded/);
+    const url = /control endpoints: (http:\/\/127\.0\.0\.1:\d+)\/status/.exec(cli.stdout)?.[1];
+    assert.ok(url, cli.stdout);
+    const status = (await (await fetch(`${url}/status`)).json()) as Json;
+    const summary = (status.lastCycles as Json[]).find((c) => c.cycleId === degraded.cycleId);
+    assert.equal(summary?.probes[0]?.appId, '/demo/session-cache', JSON.stringify(summary));
+    assert.equal(summary?.probes[0]?.withinBudget, false);
+    const page = await (await fetch(`${url}/`)).text();
+    assert.match(page, /<tr class="probed probe-degraded" data-app="\/demo\/session-cache">/);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^marathon_monkey_probe_results_total\{app="\/demo\/session-cache",outcome="failed"\} [1-9]/m);
+    assert.match(metrics, /^marathon_monkey_probe_outage_seconds_count [1-9]/m);
+    assert.match(metrics, /^marathon_monkey_weaknesses_total\{app="\/demo\/session-cache",reason="service-degraded"\} [1-9]/m);
+    cli.signal('SIGINT');
+    const result = await cli.exited;
+    assert.equal(result.code, 0, result.stderr);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { MarathonApp } from '../../domain/marathon.js';
 import type { ChaosMemory } from '../../domain/memory.js';
-import type { AgentsReader, AppsReader, EventsSource, KillLedger, TaskKiller } from '../../domain/ports.js';
+import type { AgentsReader, AppsReader, EventsSource, KillLedger, ServiceProber, TaskKiller } from '../../domain/ports.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WatchOptions } from '../recovery.js';
 import type { Victim } from '../../domain/record.js';
@@ -31,11 +31,26 @@ export interface CycleDeps {
   journal?: ChaosMemory | undefined;
   /** Marathon's event stream: recovery reads follow events instead of a fixed poll. Absent: polled. */
   events?: EventsSource | undefined;
+  /**
+   * The service probes (monkey.probe.* labels): a round before the kill for candidates, sampling
+   * during it. Absent: no probes, Marathon's counts alone (and probe labels are not judged).
+   */
+  prober?: ServiceProber | undefined;
+}
+
+/** One sampling round of an affected app's service probes during the kill. */
+export interface ProbeRoundReport {
+  appId: string;
+  /** Probes that passed, of `total`. */
+  ok: number;
+  total: number;
+  /** ms since Marathon answered the kill (0 for a round before the answer). */
+  sinceKillMs: number;
 }
 
 export interface CycleContext {
   scheduledAt: Date;
-  /** Bounds the recovery watch on shutdown. */
+  /** Bounds the recovery watch and the service probes on shutdown. */
   signal?: AbortSignal | undefined;
   /** Decide only: never kill, never watch (for `plan` and benchmarks). */
   plan?: boolean | undefined;
@@ -47,6 +62,8 @@ export interface CycleContext {
   mayKill?: (() => boolean) | undefined;
   /** Told after each recovery read (a progress line for `once` on a terminal). */
   onWatchPoll?: WatchOptions['onPoll'];
+  /** Told after each sampling round of an affected app's service probes (a live line for `once`). Must not throw. */
+  onProbeRound?: ((round: ProbeRoundReport) => void) | undefined;
   /**
    * Told as soon as Marathon answered a kill (the victims it knew), or the request may have reached
    * it (`uncertain`): the kill is announced then, not after the recovery watch.

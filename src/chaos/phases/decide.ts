@@ -11,7 +11,8 @@ import { healthSnapshot } from '../steady-state.js';
 import type { CycleContext, CycleDeps } from './context.js';
 import type { Discovery } from './discover.js';
 import { LOG } from './log.js';
-import type { Target, Victim, HealthSnapshot } from '../../domain/record.js';
+import { probeCandidates } from './probes.js';
+import type { Target, Victim, HealthSnapshot, ProbeVerdict } from '../../domain/record.js';
 
 export interface Decision {
   /** The guard context of the listing, for the re-check. */
@@ -26,15 +27,23 @@ export interface Decision {
   skips: Skip[];
   /** Per victim app, its counts at listing time. */
   before: Record<string, HealthSnapshot>;
+  /** Before-kill probe verdicts of the candidates that declare probes (never in `plan`). */
+  probesBefore: Record<string, ProbeVerdict>;
   ms: number;
 }
 
 type Listed = Extract<Discovery, { apps: unknown }>;
 
-/** Guards, steady state, blast radius, selection: pure, then the victims' placement for the journal. */
+/**
+ * Guards, steady state, blast radius (pure), then one round of the service probes of the remaining
+ * candidates that declare some (never in `plan`), selection, and the victims' placement for the journal.
+ */
 export async function decide(deps: CycleDeps, settings: ChaosSettings, ctx: CycleContext, found: Listed, memory: ChaosMemory, log: Logger): Promise<Decision> {
-  const gctx = guardContext(settings, memory, found.listedAt);
-  const { candidates, skipped } = filterApps(found.apps, gctx);
+  const gctx = guardContext(settings, memory, found.listedAt, deps.prober);
+  const guarded = filterApps(found.apps, gctx);
+  const probed = ctx.plan === true ? { kept: guarded.candidates, skips: [], verdicts: {} } : await probeCandidates(deps.prober, guarded.candidates, ctx.signal, log);
+  const candidates = probed.kept;
+  const skipped = [...guarded.skipped, ...probed.skips];
   const selection = selectVictims(candidates, settings, cycleRandom(settings.seed, ctx.scheduledAt), found.agents);
   // The rack strategy placed its victims while picking; the others pick without agents.
   const victims = found.agents ? selection.victims : await placeForJournal(deps.agents, selection.victims, candidates, settings.rackAttribute, log);
@@ -46,6 +55,7 @@ export async function decide(deps: CycleDeps, settings: ChaosSettings, ctx: Cycl
     victims,
     skips: [...skipped, ...selection.spared],
     before: snapshotsOf(victims, candidates),
+    probesBefore: probed.verdicts,
     ms: deps.clock.now() - found.listedAt,
   };
 }

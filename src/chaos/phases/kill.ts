@@ -68,9 +68,10 @@ export async function writeIntent(deps: CycleDeps, cycle: Identity, victims: rea
 
 /**
  * With the intent on disk: asks permission once more, then sends one kill request for every
- * victim (never retried blindly) and journals Marathon's answer, whatever it is.
+ * victim (never retried blindly) and journals Marathon's answer, whatever it is. `beforeSend` runs
+ * right before the request leaves (the service probes start there).
  */
-export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, victims: readonly Victim[], log: Logger): Promise<Killed> {
+export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, victims: readonly Victim[], log: Logger, beforeSend?: () => void): Promise<Killed> {
   const answer = (a: Omit<KillAnswer, 'cycleId' | 'time'>) => journalAnswer(deps, cycleId, a, log);
   if (ctx.mayKill && !ctx.mayKill()) {
     await answer({ outcome: 'withdrawn' });
@@ -80,6 +81,8 @@ export async function kill(deps: CycleDeps, ctx: CycleContext, cycleId: string, 
   log.warn({ victims }, LOG.killing);
   const ids = victims.map((v) => v.taskId);
   const { clock } = deps;
+  // The service probes start now, so their first round sees the service as it was before the kill.
+  beforeSend?.();
   const t = clock.now();
   let killed: Awaited<ReturnType<TaskKiller['killTasks']>>;
   try {

@@ -20,10 +20,12 @@ export const LOG = {
   killFailed: 'kill request failed; outcome unknown',
   killRejected: 'kill request rejected by Marathon; nothing killed',
   unmatched: 'Marathon did not know some task ids',
+  probeFailed: 'service probes fail before the kill; app skipped',
   recovered: 'app recovered',
   watchAborted: 'recovery watch aborted by shutdown',
   appGone: 'app deleted while watching its recovery',
   weakness: 'WEAKNESS: app did not return to steady state',
+  serviceDegraded: 'WEAKNESS: the service degraded while Marathon recovered the app',
   haltedNow: 'chaos halted until resumed',
   done: 'chaos cycle finished',
 } as const;

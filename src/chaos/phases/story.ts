@@ -68,6 +68,7 @@ export function assemble(story: Story, ending: Ending, clock: Clock): CycleRecor
   }
   if (watched) rec.after = watched.after;
   if (verdict) rec.weaknesses = verdict.weaknesses;
+  if (decision !== undefined && Object.keys(decision.probesBefore).length > 0) rec.probesBefore = decision.probesBefore;
   // Optional fields in a fixed order, so journal lines keep one shape.
   if (killed) rec.killStatus = killed.status;
   if (ending.error) rec.error = ending.error;

@@ -9,6 +9,7 @@ import type { ChaosSettings } from '../settings.js';
 import type { CycleContext, CycleDeps } from './context.js';
 import type { MarathonAnswer } from './kill.js';
 import { LOG } from './log.js';
+import { serviceDegraded, type ProbeWatches } from './probes.js';
 
 export interface Watched {
   /** Per killed app, by app id. */
@@ -25,6 +26,7 @@ export interface Verdict {
 /**
  * Watches every affected app concurrently, each with getApp only, until it recovers or its
  * deadline; with an event source, each read follows an event about the app (polling meanwhile).
+ * An app with service probes is back only once a whole round of them passed too (`probing`).
  */
 export async function watch(
   deps: CycleDeps,
@@ -34,8 +36,10 @@ export async function watch(
   answer: MarathonAnswer,
   fresh: ReadonlyMap<string, MarathonApp>,
   log: Logger,
+  probing?: ProbeWatches,
 ): Promise<Watched> {
   const byApp = killedByApp(victims, answer);
+  probing?.answered(answer.at, byApp);
   // One stream for every app of the watch, opened only now (after the kill answer) and closed
   // with it; whatever becomes of it, the watch goes on (polling).
   const feed =
@@ -55,7 +59,9 @@ export async function watch(
         signal: ctx.signal,
         onPoll: ctx.onWatchPoll,
         feed,
+        onRead: probing?.reader(appId),
       });
+      await probing?.settle(appId, after, answer.at, ctx.signal);
       return [appId, after];
     }),
   ).finally(() => feed?.close());
@@ -80,11 +86,19 @@ function killedByApp(victims: readonly Victim[], answer: MarathonAnswer): Map<st
   return byApp;
 }
 
-/** An app that did not return to steady state by its deadline is a weakness; shutdown and deletion are not. */
+/**
+ * An app that did not return to steady state by its deadline is a weakness, and so is one Marathon
+ * recovered while its service probes failed beyond its budget or never passed again
+ * (service-degraded); shutdown and deletion are not.
+ */
 export function judge(after: Readonly<Record<string, AfterKill>>, settings: Pick<ChaosSettings, 'haltOnWeakness'>, log: Logger): Verdict {
   const weaknesses: Weakness[] = [];
   for (const [appId, a] of Object.entries(after)) {
-    if (a.recovered) {
+    const degraded = serviceDegraded(a);
+    if (degraded !== undefined) {
+      weaknesses.push({ appId, reason: REASONS.serviceDegraded, detail: degraded });
+      log.error({ appId, detail: degraded, probe: a.probe }, LOG.serviceDegraded);
+    } else if (a.recovered) {
       log.info({ appId, timeToRecoverMs: a.timeToRecoverMs, polls: a.polls }, LOG.recovered);
     } else if (a.aborted) {
       log.warn({ appId }, LOG.watchAborted);
