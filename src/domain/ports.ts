@@ -50,9 +50,13 @@ export interface KillAnswer {
 /**
  * Write-ahead record of kills. `recordIntent` resolves only once the intent is durable and the
  * kill is still allowed by the latest recorded state (pause, halt, another writer's kill); it
- * throws otherwise, and then nothing is killed: a MonkeyError with code E_KILL_VETOED when the
- * state says no, any other error when the intent could not be written.
+ * throws otherwise, and then nothing is killed: a MonkeyError with a code of KILL_REFUSED_CODES
+ * when the state says no (E_KILL_VETOED) or this instance may not kill (E_ZK_FENCED: no longer the
+ * ZooKeeper leader), any other error when the intent could not be written.
  */
+/** Codes of a ledger's refusal to record a kill: the cycle ends `skipped` (kill-vetoed), not in error. */
+export const KILL_REFUSED_CODES: ReadonlySet<string> = new Set(['E_KILL_VETOED', 'E_ZK_FENCED']);
+
 export interface KillLedger {
   recordIntent(intent: KillIntent): Promise<void>;
   recordAnswer(answer: KillAnswer): Promise<void>;

@@ -357,6 +357,17 @@ describe('runCycle: write-ahead kills', () => {
     assert.deepEqual(t.killer.calls, []);
   });
 
+  it('a kill the ZooKeeper fencing refuses (no longer the leader) is skipped kill-vetoed, nothing sent, not a journal failure', async () => {
+    const t = setup([app('/a')], live);
+    t.ledger.failWith = codedError('E_ZK_FENCED', 'our election node /m/election/n_0000000003 is gone: deposed, no kill');
+    const rec = await runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning });
+    assert.equal(rec.outcome, 'skipped');
+    assert.equal(rec.gate?.reason, 'kill-vetoed');
+    assert.match(rec.gate.detail, /deposed/);
+    assert.equal(rec.error, undefined, 'a deposed leader is not a journal that cannot be written');
+    assert.deepEqual(t.killer.calls, []);
+  });
+
   it('a pause that begins while the intent is written withdraws the kill, and says so in the journal', async () => {
     const t = setup([app('/a')], live);
     let asked = 0;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KillAnswer, TaskKiller } from '../../domain/ports.js';
+import { KILL_REFUSED_CODES, type KillAnswer, type TaskKiller } from '../../domain/ports.js';
 import { REASONS } from '../../domain/reasons.js';
 import type { CycleRecord, Victim } from '../../domain/record.js';
 import { safeError } from '../recovery.js';
@@ -61,7 +61,7 @@ export async function writeIntent(deps: CycleDeps, cycle: Identity, victims: rea
     });
     return undefined;
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'E_KILL_VETOED') return skipped(log, REASONS.killVetoed, (err as Error).message, LOG.intentVetoed);
+    if (KILL_REFUSED_CODES.has(String((err as { code?: unknown }).code))) return skipped(log, REASONS.killVetoed, (err as Error).message, LOG.intentVetoed);
     return failed(log, 'journal', err, LOG.intentFailed);
   }
 }
