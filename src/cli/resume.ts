@@ -43,6 +43,8 @@ async function resumeShared(config: MonkeyConfig, clock: Clock, ctx: CliContext)
     identity: `resume on ${hostname()} pid ${process.pid}`,
     logger,
     clock,
+    // It only clears the shared halt and pause: never a candidate for leader.
+    elect: false,
   });
   try {
     let cleared: string[] = [];

@@ -28,6 +28,11 @@ export interface ZkCoordinatorOptions {
   connectTimeoutMs?: number;
   /** Kill log entries kept in <root>/kills (default KILL_LOG_KEEP, 1000). */
   killLogKeep?: number;
+  /**
+   * false: a client of the shared state only (the `resume` command), never a candidate: it never
+   * leads, and the daemons' /status does not count it as an instance. Default true.
+   */
+  elect?: boolean;
 }
 
 export interface ZkChange {
@@ -237,7 +242,9 @@ export class ZkCoordinator {
     for (let attempt = 0; ; attempt++) {
       if (gen !== this.gen || this.closed || this.session !== 'connected') return;
       try {
-        if (this.node === undefined) await this.join(gen);
+        if (this.o.elect === false) {
+          // A client of the shared state only: no election node, never the leader.
+        } else if (this.node === undefined) await this.join(gen);
         else await this.check(gen);
         await this.refreshShared(gen);
         return;

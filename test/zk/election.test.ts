@@ -28,6 +28,19 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
     assert.deepEqual(await c.members(), { self: 'c:1 pid 3', leader: 'a:1 pid 1', count: 3 });
   });
 
+  it('a client of the shared state only (elect: false, as `resume` uses it) never leads, is not counted, and can still write the state', async () => {
+    const r = await fleet.start('resume pid 9', { elect: false });
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(r.isLeader(), false, 'alone in the election it still never leads');
+    assert.equal(r.electionNode(), undefined);
+    const a = await fleet.start('a');
+    await waitFor(() => a.isLeader(), 2000, 'the daemon leads');
+    assert.equal((await a.members()).count, 1, 'the resume client is not an instance');
+    await r.updateShared((s) => ({ ...s, paused: { since: '2026-11-25T10:00:00.000Z', reason: 'test' } }));
+    await waitFor(async () => (await a.readShared()).state.paused?.reason === 'test', 2000, 'the daemon sees the write');
+    assert.equal(r.isLeader(), false);
+  });
+
   it('closing the leader hands the lead to the next instance, and its node is gone at once', async () => {
     const [a, b, c] = [await fleet.start('a'), await fleet.start('b'), await fleet.start('c')];
     await waitFor(() => a.isLeader(), 2000, 'a leads');
