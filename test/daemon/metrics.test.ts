@@ -20,6 +20,7 @@ import {
   sampleValue,
   victim,
 } from './helpers.js';
+import { skipForMissingTool } from '../helpers/tools.js';
 
 async function scrape(metrics: MonkeyMetrics) {
   return parsePrometheus((await metrics.expose()).body);
@@ -221,8 +222,7 @@ describe('GET /metrics through promtool', () => {
 
   it('`promtool check metrics` accepts the whole exposition, default metrics and every cycle metric included', async function () {
     if (!havePromtool()) {
-      process.stderr.write(`\n  SKIPPED: ${PROMTOOL_MISSING}\n`);
-      this.skip();
+      skipForMissingTool(this, PROMTOOL_MISSING);
     }
     const clock = new ManualClock(aFridayAfternoon);
     metrics = new MonkeyMetrics({ version: '0.1.0' });

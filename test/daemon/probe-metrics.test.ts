@@ -3,6 +3,7 @@ import { MonkeyMetrics, PROBE_OUTAGE_BUCKETS_SECONDS } from '../../src/daemon/me
 import { PROMTOOL_MISSING, havePromtool, promtoolCheckMetrics } from '../deploy/promtool.js';
 import { aDryRun, aKillThatRecovered, parsePrometheus, sampleValue } from './helpers.js';
 import { aProbedKill, observation, verdict } from './probe-records.js';
+import { skipForMissingTool } from '../helpers/tools.js';
 
 async function scrape(metrics: MonkeyMetrics) {
   return parsePrometheus((await metrics.expose()).body);
@@ -61,8 +62,7 @@ describe('MonkeyMetrics: service probes (issue 11)', () => {
 
   it('`promtool check metrics` accepts the probe metrics', async function () {
     if (!havePromtool()) {
-      process.stderr.write(`\n  SKIPPED: ${PROMTOOL_MISSING}\n`);
-      this.skip();
+      skipForMissingTool(this, PROMTOOL_MISSING);
     }
     const metrics = new MonkeyMetrics({ defaultMetrics: false });
     metrics.recordCycle(aProbedKill());

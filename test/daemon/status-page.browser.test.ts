@@ -16,6 +16,7 @@ import { DEFAULT_SCENARIO_FILE } from '../../src/sim/command.js';
 import { loadScenario, startSimulator, type RunningSim } from '../../src/sim/index.js';
 import { CHROMIUM_MISSING, findChromium, launchBrowser, type BrowserSession, type OpenedPage } from '../helpers/browser.js';
 import { aFridayAfternoon, answeredKill, notRecovered, recoveredIn, victim } from './helpers.js';
+import { skipForMissingTool } from '../helpers/tools.js';
 
 /**
  * The status page at GET / in a real headless Chromium: the daemon on the demo's simulated
@@ -47,8 +48,7 @@ describe('status page in Chromium (GET /)', function () {
 
   before(async function () {
     if (chromium === undefined) {
-      process.stderr.write(`\n  SKIPPED: ${CHROMIUM_MISSING}\n`);
-      this.skip();
+      skipForMissingTool(this, CHROMIUM_MISSING);
     }
     browser = await launchBrowser(chromium);
   });

@@ -7,6 +7,7 @@ import { CHROMIUM_MISSING, findChromium, launchBrowser } from '../helpers/browse
 import { cleanEnv, runCli, simEnv, tempDir } from '../helpers/cli.js';
 import { killCycle, recovered, victim } from '../report/fixtures.js';
 import { app, journalWithRecoveryAndWeakness, simWith } from './scenarios.js';
+import { skipForMissingTool } from '../helpers/tools.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -115,8 +116,7 @@ describe('marathon-monkey report (the real binary, on a journal written by once)
 
     it('renders with no console error, fetches nothing, draws its charts, and a <script> app id stays text', async function () {
       if (chromium === undefined) {
-        process.stderr.write(`\n  SKIPPED: ${CHROMIUM_MISSING}\n`);
-        this.skip();
+        skipForMissingTool(this, CHROMIUM_MISSING);
       }
       const out = join(dir, 'browser.html');
       assert.equal((await runCli(['report', '--format', 'html', '--out', out], env())).code, 0);

@@ -7,6 +7,7 @@
  *
  * The start logic lives in scripts/zookeeper-server.mjs, shared with the fencing benchmark.
  */
+import { skipForMissingTool } from './tools.js';
 import { startZooKeeper, zookeeperUnavailable, type StartZooKeeperOptions, type ZooKeeperServer } from '../../scripts/zookeeper-server.mjs';
 
 export { startZooKeeper, zookeeperUnavailable, type StartZooKeeperOptions, type ZooKeeperServer };
@@ -14,10 +15,7 @@ export { startZooKeeper, zookeeperUnavailable, type StartZooKeeperOptions, type 
 /** Starts a server, or skips the suite (saying why) where ZooKeeper or java is not installed. */
 export async function zookeeperOrSkip(ctx: Mocha.Context, opts?: StartZooKeeperOptions): Promise<ZooKeeperServer> {
   const why = zookeeperUnavailable();
-  if (why !== undefined) {
-    process.stderr.write(`\n  SKIPPED: ${why}\n`);
-    ctx.skip();
-  }
+  if (why !== undefined) skipForMissingTool(ctx, why);
   return startZooKeeper(opts);
 }
 
