@@ -97,6 +97,13 @@ export interface ProbeWatchOptions {
   signal?: AbortSignal | undefined;
   /** Told after each round. Must not throw. */
   onRound?: ((round: ProbeRound) => void) | undefined;
+  /**
+   * Where this app's rounds fall in its interval, a fraction in (0, 1] (default 1): the first round
+   * starts at once (before the kill leaves), the second `phase × interval` after it, then one every
+   * interval. The apps of one kill get different phases, so their probes are spread over the
+   * interval instead of all opening at one instant each round.
+   */
+  phase?: number | undefined;
 }
 
 /** The sampling of one app's probes, from just before a kill until the cycle stops it. */

@@ -8,7 +8,7 @@
  * Toolkit's terms, and it is re-runnable with `chaos run` (the probe and the kill are plain HTTP
  * activities against Marathon, addressed through the `marathon_url` configuration key).
  */
-import type { AfterKill, CycleRecord, HealthSnapshot } from '../domain/record.js';
+import type { AfterKill, CycleRecord, HealthSnapshot, ProbeObservation } from '../domain/record.js';
 
 /** The run statuses Chaos Toolkit allows (chaoslib/run.py overrides anything else to completed). */
 export type CtkStatus = 'completed' | 'failed' | 'aborted' | 'interrupted';
@@ -120,6 +120,10 @@ export interface ExportEnvironment {
 }
 
 export const MARATHON_PROBE = 'marathon-app-healthy';
+/** The service probes' error rate during the kill, against the app's budget (issue 11). */
+export const SERVICE_ERROR_RATE_PROBE = 'service-error-rate';
+/** A whole round of the service probes passed (before: the round before the kill; after: once Marathon reported the app back). */
+export const SERVICE_PASSES_PROBE = 'service-probes-pass';
 export const KILL_ACTION = 'marathon-kill-tasks';
 export const DEFAULT_MARATHON_URL = 'http://marathon.mesos:8080';
 
@@ -203,11 +207,66 @@ export function marathonProbeResults(record: CycleRecord): ProbeResults {
     if (a.health === null) {
       after.push({ probe, output: null, succeeded: false, toleranceMet: false, startMs: killedAt, endMs, exception: `no read of ${appId} succeeded during the recovery watch (${a.polls} tried)` });
     } else {
+      // Judged on Marathon's counts alone: an app Marathon reported back whose service probes then
+      // never passed is out of tolerance on the service probes, not on this one.
+      const marathonMs = a.marathonRecoveredMs;
+      const back = a.recovered || marathonMs !== undefined;
       // Out of tolerance is not an exception in Chaos Toolkit's terms (the probe ran); why is in the extension's recovery.
-      after.push({ probe, output: appBody(appId, a.health), succeeded: true, toleranceMet: a.recovered, startMs: killedAt, endMs });
+      after.push({ probe, output: appBody(appId, a.health), succeeded: true, toleranceMet: back, startMs: killedAt, endMs: marathonMs === undefined ? endMs : killedAt + marathonMs });
     }
   }
   return { before, after };
+}
+
+/**
+ * The service probes (issue 11) of the killed apps as probe results: per probed app, its error rate
+ * (a `range` tolerance on `errorRate` from 0 to the app's budget, `monkey.probe.max-error-rate`)
+ * and whether a whole round passed (tolerance `true`). Before: the round the cycle ran before the
+ * kill (`probesBefore`). After: the sampling from just before the kill until the app was back (the
+ * figures of `after[app].probe` are the output), judged as the cycle judges `service-degraded`.
+ *
+ * These are records of what the monkey measured: its probes reach the app's tasks or service with
+ * their own timing and judge figures over the whole kill, which no Chaos Toolkit provider repeats.
+ * So they are hypothesis results (the journal's `steady_states`) and stay out of the experiment's
+ * `steady-state-hypothesis`, which keeps what `chaos run` can run again; their activity names the
+ * monkey and the app's checks as a `process` provider.
+ */
+export function serviceProbeResults(record: CycleRecord): ProbeResults {
+  const t0 = Date.parse(record.time);
+  const killedAt = record.killedAt === null ? null : Date.parse(record.killedAt);
+  const apps = [...new Set(record.victims.map((v) => v.appId))].filter((a) => record.probesBefore?.[a] !== undefined || record.after[a]?.probe !== undefined);
+  const many = apps.length > 1;
+  const before: ProbeResult[] = [];
+  const after: ProbeResult[] = [];
+  for (const appId of apps) {
+    const v = record.probesBefore?.[appId];
+    const a: AfterKill | undefined = record.after[appId];
+    const seen = a?.probe;
+    const probes = serviceProbes(appId, seen?.checks ?? [], seen?.maxErrorRate ?? 0, many);
+    if (v !== undefined) {
+      const startMs = t0 + record.durationsMs.list;
+      const endMs = startMs + record.durationsMs.plan;
+      const errorRate = v.samples === 0 ? 0 : v.failures / v.samples;
+      const output = { ok: v.ok, samples: v.samples, failures: v.failures, errorRate, detail: v.detail };
+      before.push({ probe: probes.errorRate, output, succeeded: true, toleranceMet: errorRate <= (seen?.maxErrorRate ?? 0), startMs, endMs });
+      before.push({ probe: probes.passes, output: v.ok, succeeded: true, toleranceMet: v.ok, startMs, endMs });
+    }
+    if (seen === undefined || a === undefined || a.gone === true || a.aborted === true || killedAt === null) continue;
+    const endMs = killedAt + (seen.serviceRecoveredMs ?? a.timeoutMs);
+    const output: ProbeObservation = { ...seen, failureKinds: { ...seen.failureKinds }, checks: [...seen.checks] };
+    after.push({ probe: probes.errorRate, output, succeeded: true, toleranceMet: seen.errorRate <= seen.maxErrorRate, startMs: killedAt, endMs });
+    after.push({ probe: probes.passes, output: seen.passedAgain, succeeded: true, toleranceMet: seen.passedAgain, startMs: killedAt, endMs });
+  }
+  return { before, after };
+}
+
+function serviceProbes(appId: string, checks: readonly string[], maxErrorRate: number, many: boolean): { errorRate: ProbeResult['probe']; passes: ProbeResult['probe'] } {
+  const provider: CtkProvider = { type: 'process', path: 'marathon-monkey', arguments: [appId, ...checks] };
+  const name = (base: string): string => (many ? `${base} ${appId}` : base);
+  return {
+    errorRate: { type: 'probe', name: name(SERVICE_ERROR_RATE_PROBE), tolerance: { type: 'range', range: [0, maxErrorRate], target: 'errorRate' }, provider },
+    passes: { type: 'probe', name: name(SERVICE_PASSES_PROBE), tolerance: true, provider },
+  };
 }
 
 function killRun(record: CycleRecord, action: CtkActivity): CtkRun {
@@ -234,14 +293,17 @@ function probeDefinitions(results: readonly ProbeResult[]): CtkActivity[] {
 }
 
 /**
- * The journal for one cycle that killed (see `killMayHaveHappened` in src/domain/record.ts). `extra` holds more probe results (the
- * service probes of issue 11) judged beside Marathon's counts: any after-probe out of tolerance
- * makes the experiment deviate, as a Marathon app that did not recover does.
+ * The journal for one cycle that killed (see `killMayHaveHappened` in src/domain/record.ts). The
+ * service probes the cycle recorded (issue 11) are judged beside Marathon's counts, and `extra`
+ * holds more probe results: any after-probe out of tolerance — an app that did not recover, or a
+ * service over its error budget or never passing again (`service-degraded`) — makes the
+ * experiment deviate (`deviated`, `status: failed`, `steady_states.after.steady_state_met: false`).
  */
 export function toChaosToolkitJournal(record: CycleRecord, env: ExportEnvironment, extra: ProbeResults = { before: [], after: [] }): CtkJournal {
   const marathon = marathonProbeResults(record);
-  const beforeResults = [...marathon.before, ...extra.before];
-  const afterResults = [...marathon.after, ...extra.after];
+  const service = serviceProbeResults(record);
+  const beforeResults = [...marathon.before, ...service.before, ...extra.before];
+  const afterResults = [...marathon.after, ...service.after, ...extra.after];
   const ids = record.killRequest?.body.ids ?? record.victims.map((v) => v.taskId);
   const apps = [...new Set(record.victims.map((v) => v.appId))];
   const action: CtkActivity = {
@@ -266,7 +328,9 @@ export function toChaosToolkitJournal(record: CycleRecord, env: ExportEnvironmen
   const status: CtkStatus = run.status === 'failed' ? 'aborted' : interrupted ? 'interrupted' : deviated || before?.steady_state_met === false ? 'failed' : 'completed';
   const start = Date.parse(record.time);
   const end = start + record.durationsMs.total;
-  const hypothesisProbes = probeDefinitions([...beforeResults, ...afterResults]);
+  // The service probes' results are in the steady states but not in the experiment (see serviceProbeResults).
+  const recordOnly = new Set([...service.before, ...service.after].map((r) => r.probe));
+  const hypothesisProbes = probeDefinitions([...beforeResults, ...afterResults].filter((r) => !recordOnly.has(r.probe)));
   const experiment: CtkExperiment = {
     version: '1.0.0',
     title: `${apps.join(', ')} ${apps.length === 1 ? 'recovers' : 'recover'} from losing ${ids.length === 1 ? 'a task' : `${ids.length} tasks`}`,

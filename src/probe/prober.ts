@@ -131,6 +131,7 @@ class SamplingWatch implements ProbeWatch {
           return t.targets;
         },
         intervalMs: spec.intervalMs,
+        ...(options.phase === undefined ? {} : { firstGapMs: options.phase * spec.intervalMs }),
         timeoutMs: spec.timeoutMs,
         allow,
         clock,

@@ -39,6 +39,13 @@ export interface SamplerOptions {
   /** The targets, or a function asked before every round (per-task targets change as tasks are replaced). */
   targets: readonly ProbeTarget[] | (() => readonly ProbeTarget[]);
   intervalMs: number;
+  /**
+   * When the second round starts after the first, in ms (0 < firstGapMs ≤ intervalMs; default
+   * intervalMs); the later rounds follow every intervalMs after it. Samplers started together
+   * (one per app of a kill) are given different gaps so their probes do not all open at one
+   * instant every interval; the first round still starts at once.
+   */
+  firstGapMs?: number;
   timeoutMs: number;
   allow: HostAllowList;
   clock: Clock;
@@ -49,8 +56,9 @@ export interface SamplerOptions {
 }
 
 /**
- * Probes every target once per interval (rounds start at t0, t0 + interval, …; a round that
- * overruns is followed at once by the next, never by a burst) until `signal` aborts, then answers
+ * Probes every target once per interval (rounds start at t0, t0 + firstGap, t0 + firstGap +
+ * interval, …; a round that overruns is followed at once by the next, never by a burst) until
+ * `signal` aborts, then answers
  * the samples and their figures. Probes in flight when it stops are abandoned and not counted.
  * Every wait is the clock's, ended by the signal: nothing is left running once it resolves. Rejects
  * with ProbeNotAllowedError, before connecting, when a round has a target outside the allow-list.
@@ -61,6 +69,7 @@ export async function runSampler(options: SamplerOptions, signal: AbortSignal): 
   const targetsNow = typeof options.targets === 'function' ? options.targets : (): readonly ProbeTarget[] => options.targets as readonly ProbeTarget[];
   const samples: Sample[] = [];
   let next = clock.now();
+  let gap = firstGap(options.firstGapMs, intervalMs);
   while (!signal.aborted) {
     const targets = targetsNow();
     checkAllowed(targets, allow);
@@ -77,7 +86,8 @@ export async function runSampler(options: SamplerOptions, signal: AbortSignal): 
     });
     samples.push(...round);
     options.onRound?.(round);
-    next = Math.max(next + intervalMs, clock.now());
+    next = Math.max(next + gap, clock.now());
+    gap = intervalMs;
     try {
       await clock.sleep(next - clock.now(), signal);
     } catch {
@@ -85,6 +95,12 @@ export async function runSampler(options: SamplerOptions, signal: AbortSignal): 
     }
   }
   return { samples, figures: probeFigures(samples) };
+}
+
+/** The gap before the second round: within (0, interval], so no gap ever exceeds the interval. */
+function firstGap(firstGapMs: number | undefined, intervalMs: number): number {
+  if (firstGapMs === undefined || !Number.isFinite(firstGapMs)) return intervalMs;
+  return Math.min(intervalMs, Math.max(1, firstGapMs));
 }
 
 /** A sampler started now and stopped by `stop()`, for a caller that brackets a kill with it. */

@@ -36,6 +36,8 @@ interface Slot {
   port: number | undefined;
   server: Server | undefined;
   sockets: Set<Socket>;
+  /** Earlier incarnations' endpoints finishing what they accepted after their SIGTERM, until TASK_KILLED. */
+  draining: { server: Server; sockets: Set<Socket> }[];
 }
 
 /** A task the balancer still routes to after it stopped (`lb-lag`). */
@@ -78,7 +80,7 @@ export class ServeEndpoints implements TaskObserver {
       if (serve === undefined) continue;
       for (const inst of app.instances) {
         if (inst.state === 'TASK_RUNNING') this.open(inst);
-        else this.slots.set(inst, { port: await this.reservePort(), server: undefined, sockets: new Set() });
+        else this.slots.set(inst, { port: await this.reservePort(), server: undefined, sockets: new Set(), draining: [] });
       }
       const service = this.makeService(app, serve);
       this.services.set(app, service);
@@ -106,7 +108,10 @@ export class ServeEndpoints implements TaskObserver {
     this.cluster.setTaskObserver(undefined);
     await this.settle();
     const closing: Promise<void>[] = [];
-    for (const slot of this.slots.values()) if (slot.server) closing.push(this.stop(slot.server, slot.sockets));
+    for (const slot of this.slots.values()) {
+      if (slot.server) closing.push(this.stop(slot.server, slot.sockets));
+      for (const d of slot.draining) closing.push(this.stop(d.server, d.sockets));
+    }
     for (const s of this.services.values()) closing.push(this.stop(s.server, s.sockets));
     this.slots.clear();
     this.services.clear();
@@ -130,10 +135,24 @@ export class ServeEndpoints implements TaskObserver {
     }
     const slot = this.slots.get(inst);
     if (!slot) return;
+    // The kill is the task's SIGTERM (killPending, before TASK_KILLED): like a graceful server it
+    // stops accepting and closes its idle connections, but answers what it already accepted; the
+    // balancer no longer picks it (rotation). TASK_KILLED, after the grace period, is the SIGKILL.
+    const graceful = inst.killPending;
     if (slot.server) {
-      void this.stop(slot.server, slot.sockets);
+      if (graceful) {
+        slot.draining.push({ server: slot.server, sockets: slot.sockets });
+        this.dead.add(slot.server);
+        if (slot.server.listening) slot.server.close();
+      } else {
+        void this.stop(slot.server, slot.sockets);
+      }
       slot.server = undefined;
       slot.sockets = new Set();
+    }
+    if (!graceful) {
+      for (const d of slot.draining) void this.stop(d.server, d.sockets);
+      slot.draining = [];
     }
     // An instance that will not come back (scale-down, wipe) gives its port up.
     if (inst.state === 'TASK_KILLED' && (inst.decommissioned || inst.wiped)) this.slots.delete(inst);
@@ -143,7 +162,7 @@ export class ServeEndpoints implements TaskObserver {
     const known = this.slots.get(inst);
     if (known || inst.app.def.serve === undefined || this.closed) return known?.port;
     // A new instance (a wiped one's replacement): its port is known before it runs, in real time.
-    const slot: Slot = { port: undefined, server: undefined, sockets: new Set() };
+    const slot: Slot = { port: undefined, server: undefined, sockets: new Set(), draining: [] };
     this.slots.set(inst, slot);
     this.follow(
       this.reservePort().then((port) => {
@@ -160,9 +179,13 @@ export class ServeEndpoints implements TaskObserver {
 
   // ------------------------------------------------------------ tasks
 
-  /** Whether a connection accepted for this incarnation may still be served. */
+  /**
+   * Whether a connection accepted for this incarnation may still be served: while it runs, and
+   * between its SIGTERM and TASK_KILLED (TASK_KILLING, or still TASK_RUNNING without task_killing).
+   */
   private live(inst: SimInstance, taskId: string): boolean {
-    return !this.closed && inst.state === 'TASK_RUNNING' && inst.taskId === taskId && inst.app.instances.includes(inst);
+    const up = inst.state === 'TASK_RUNNING' || (inst.killPending && inst.state === 'TASK_KILLING');
+    return !this.closed && up && inst.taskId === taskId && inst.app.instances.includes(inst);
   }
 
   private open(inst: SimInstance): void {
@@ -170,7 +193,7 @@ export class ServeEndpoints implements TaskObserver {
     if (serve === undefined) return;
     let slot = this.slots.get(inst);
     if (!slot) {
-      slot = { port: undefined, server: undefined, sockets: new Set() };
+      slot = { port: undefined, server: undefined, sockets: new Set(), draining: [] };
       this.slots.set(inst, slot);
     }
     if (slot.server) void this.stop(slot.server, slot.sockets);
@@ -218,6 +241,8 @@ export class ServeEndpoints implements TaskObserver {
         answer(res, 404, { taskId, error: `not found; this task serves ${path}` });
         return;
       }
+      // A stopping task ends its keep-alive connections with this answer.
+      if (inst.killPending) res.setHeader('Connection', 'close');
       const state = taskAnswer(inst, this.cluster.now());
       answer(res, state === 'ready' ? 200 : 503, { taskId, state });
     });
@@ -254,12 +279,16 @@ export class ServeEndpoints implements TaskObserver {
 
   // ------------------------------------------------------------ services
 
-  /** The balancer's rotation: running tasks Marathon would route to (healthy, when checked), then lagging ghosts. */
+  /**
+   * The balancer's rotation: running tasks Marathon would route to (healthy, when checked; not
+   * once killed: a health-checked balancer learns of the SIGTERM before the task stops serving),
+   * then lagging ghosts (lb-lag: a balancer that keeps routing to the dead task).
+   */
   private rotation(service: Service): Backend[] {
     const now = this.cluster.now();
     const out: Backend[] = [];
     for (const inst of service.app.instances) {
-      if (inst.state !== 'TASK_RUNNING' || !inWarmRotation(inst)) continue;
+      if (inst.state !== 'TASK_RUNNING' || inst.killPending || !inWarmRotation(inst)) continue;
       const slot = this.slots.get(inst);
       if (slot?.server?.listening && slot.port !== undefined) out.push({ kind: 'task', taskId: inst.taskId, port: slot.port });
     }
@@ -268,9 +297,11 @@ export class ServeEndpoints implements TaskObserver {
     return out;
   }
 
-  private pick(service: Service): Backend | undefined {
+  /** The next backend round-robin, leaving out the tasks this request already failed on. */
+  private pick(service: Service, tried: ReadonlySet<string> = NO_TASKS): Backend | undefined {
     this.cluster.advance();
-    const r = this.rotation(service);
+    const all = this.rotation(service);
+    const r = tried.size === 0 ? all : all.filter((b) => !tried.has(b.taskId));
     if (r.length === 0) return undefined;
     const b = r[service.next % r.length];
     service.next = (service.next + 1) % 1_000_000;
@@ -287,46 +318,78 @@ export class ServeEndpoints implements TaskObserver {
 
   private httpBalancer(service: Service): Server {
     return createHttpServer((req, res) => {
-      const b = this.closed ? undefined : this.pick(service);
-      if (!b) {
-        answer(res, 503, { error: `no task of ${service.app.id} is in rotation` });
-        return;
-      }
-      if (b.kind === 'ghost') {
-        // The task is gone and its port refuses: what a balancer answers for a dead backend.
-        answer(res, 502, { error: `backend ${b.taskId} refused the connection` }, b.taskId);
-        return;
-      }
-      const up = httpRequest({ host: SERVE_HOST, port: b.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (ures) => {
-        res.writeHead(ures.statusCode ?? 502, { ...ures.headers, 'x-sim-backend': b.taskId });
-        ures.pipe(res);
-        ures.on('error', () => res.destroy());
-      });
-      up.on('error', () => {
-        if (!res.headersSent) answer(res, 502, { error: `backend ${b.taskId} failed` }, b.taskId);
-        else res.destroy();
-      });
-      req.pipe(up);
+      const body: Buffer[] = [];
+      req.on('data', (c: Buffer) => body.push(c));
+      req.on('end', () => this.forwardHttp(service, req, Buffer.concat(body), res, new Set()));
     });
+  }
+
+  /**
+   * Passes one request to a backend. A backend that fails before it answers gets the request passed
+   * to the next one when the method is idempotent, as nginx does by default (`proxy_next_upstream
+   * error`): a task that stopped between the pick and the connection costs no error. A ghost is
+   * never retried: lb-lag is a balancer that believes the dead task is there.
+   */
+  private forwardHttp(service: Service, req: IncomingMessage, body: Buffer, res: ServerResponse, tried: Set<string>): void {
+    const b = this.closed ? undefined : this.pick(service, tried);
+    if (!b) {
+      if (tried.size === 0) answer(res, 503, { error: `no task of ${service.app.id} is in rotation` });
+      else answer(res, 502, { error: `every backend of ${service.app.id} tried failed` });
+      return;
+    }
+    if (b.kind === 'ghost') {
+      // The task is gone and its port refuses: what a balancer answers for a dead backend.
+      answer(res, 502, { error: `backend ${b.taskId} refused the connection` }, b.taskId);
+      return;
+    }
+    tried.add(b.taskId);
+    const up = httpRequest({ host: SERVE_HOST, port: b.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (ures) => {
+      res.writeHead(ures.statusCode ?? 502, { ...ures.headers, 'x-sim-backend': b.taskId });
+      ures.pipe(res);
+      ures.on('error', () => res.destroy());
+    });
+    up.on('error', () => {
+      if (res.headersSent) res.destroy();
+      else if (IDEMPOTENT.has(req.method ?? '')) this.forwardHttp(service, req, body, res, tried);
+      else answer(res, 502, { error: `backend ${b.taskId} failed` }, b.taskId);
+    });
+    up.end(body);
   }
 
   private tcpBalancer(service: Service): Server {
     return createNetServer((client) => {
       client.on('error', () => undefined);
-      const b = this.closed ? undefined : this.pick(service);
-      if (!b || b.kind === 'ghost') {
-        client.destroy();
-        return;
-      }
-      const up = connect(b.port, SERVE_HOST);
-      service.sockets.add(up);
-      up.on('close', () => {
-        service.sockets.delete(up);
-        client.destroy();
-      });
-      up.on('error', () => client.destroy());
-      client.on('close', () => up.destroy());
+      // Nothing is read from the client until a backend accepted: a refused one is retried with nothing lost.
+      client.pause();
+      const attempt: { up: Socket | undefined } = { up: undefined };
+      client.on('close', () => attempt.up?.destroy());
+      this.forwardTcp(service, client, attempt, new Set());
+    });
+  }
+
+  /** Connects the client to a backend; one that refuses before accepting is replaced by the next (a ghost never is). */
+  private forwardTcp(service: Service, client: Socket, attempt: { up: Socket | undefined }, tried: Set<string>): void {
+    const b = this.closed || client.destroyed ? undefined : this.pick(service, tried);
+    if (!b || b.kind === 'ghost') {
+      client.destroy();
+      return;
+    }
+    tried.add(b.taskId);
+    const up = connect(b.port, SERVE_HOST);
+    attempt.up = up;
+    service.sockets.add(up);
+    let connected = false;
+    up.on('connect', () => {
+      connected = true;
       client.pipe(up).pipe(client);
+    });
+    up.on('close', () => {
+      service.sockets.delete(up);
+      if (connected) client.destroy();
+    });
+    up.on('error', () => {
+      if (connected) client.destroy();
+      else this.forwardTcp(service, client, attempt, tried);
     });
   }
 
@@ -350,6 +413,10 @@ export class ServeEndpoints implements TaskObserver {
     return new Promise((resolve) => server.close(() => resolve()));
   }
 }
+
+const NO_TASKS: ReadonlySet<string> = new Set();
+/** Methods a balancer may send to another backend after a failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /**
  * What `${service}` becomes: the URL of the health path for HTTP, `host:port` for TCP (the forms

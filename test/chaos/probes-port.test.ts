@@ -174,6 +174,20 @@ describe('runCycle with a ServiceProber (fake)', () => {
     assert.deepEqual(rounds, [{ appId: '/a', ok: 2, total: 3, sinceKillMs: 1500 }]);
   });
 
+  it('the apps of one kill get phases spread over the interval, counted over the probed apps only', async () => {
+    const onH0 = { instances: 2, taskOverrides: () => ({ slaveId: 'S0', host: 'h0' }) };
+    const apps = [probed('/a', onH0), app('/plain', onH0), probed('/b', onH0), probed('/c', onH0), probed('/d', onH0)];
+    const t = setup(apps, { strategy: 'host', maxKills: 10 });
+    const rec = await drive(t.clock, runCycle(t.deps, t.settings, { scheduledAt: aTuesdayMorning }));
+    assert.equal(rec.counts.victims, 5);
+    assert.deepEqual(t.prober.watches.map((w) => w.appId).sort(), ['/a', '/b', '/c', '/d']);
+    assert.deepEqual(
+      t.prober.watches.map((w) => w.options.phase).sort(),
+      [0.25, 0.5, 0.75, 1],
+      'one phase per probed app, (i + 1) / n: the last app keeps the plain interval',
+    );
+  });
+
   it('before Marathon reports the app back, per-task probes go only to the tasks that ran before the kill', async () => {
     const t = setup([probed('/a')]);
     let victim = '';

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
 import { journalRecords, runCli, simEnv, tempDir } from '../helpers/cli.js';
+import { journalProblems } from '../export/validate.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -71,6 +72,17 @@ describe('service probes through the real binary (once, plan, explain) against t
     const next = await runCli(['once', '--json'], env({ MONKEY_DRY_RUN: 'false' }));
     assert.equal((JSON.parse(next.stdout) as Json).outcome, 'skipped');
     assert.equal(kills(sim), 1);
+    // The Chaos Toolkit export of that cycle deviates: the service's figures are the after-probe's output.
+    const exported = await runCli(['export', '--format', 'chaostoolkit'], env());
+    assert.equal(exported.code, 0, exported.stderr);
+    const j = JSON.parse(exported.stdout) as Json;
+    assert.deepEqual(journalProblems(j), []);
+    assert.equal(j.deviated, true);
+    assert.equal(j.status, 'failed');
+    assert.equal(j.steady_states.after.steady_state_met, false);
+    const rate = (j.steady_states.after.probes as Json[]).find((p) => p.activity.name === 'service-error-rate')!;
+    assert.equal(rate.tolerance_met, false);
+    assert.deepEqual(rate.output, record.after['/web/lag'].probe);
   });
 
   it('explain shows a failing probe as probe-failed; plan never connects; a dry run probes once and kills nothing', async () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { killMayHaveHappened } from '../../src/domain/record.js';
 import { baseRecord, killRequestFor } from '../../src/chaos/record.js';
-import type { CycleRecord, HealthSnapshot } from '../../src/domain/record.js';
-import { ctkTime, steadyState, toChaosToolkitJournal, type ExportEnvironment, type ProbeResult } from '../../src/export/chaostoolkit.js';
+import type { CycleRecord, HealthSnapshot, ProbeObservation } from '../../src/domain/record.js';
+import { REASONS } from '../../src/domain/reasons.js';
+import { ctkTime, steadyState, toChaosToolkitJournal, type CtkSteadyState, type ExportEnvironment, type ProbeResult } from '../../src/export/chaostoolkit.js';
 import { CycleFinder } from '../../src/export/find.js';
 import type { JournalRecord } from '../../src/journal/journal.js';
 import { MonkeyError } from '../../src/errors.js';
@@ -190,6 +191,129 @@ describe('Chaos Toolkit export: a journaled cycle as a Chaos Toolkit journal', (
     assert.equal(down?.probes[0]?.tolerance_met, false);
     assert.deepEqual(down?.probes[0]?.exception, ['ECONNREFUSED']);
     assert.equal(steadyState([]), null);
+  });
+
+  describe('the service probes the cycle recorded (issue 11)', () => {
+    const figures = (o: Partial<ProbeObservation> = {}): ProbeObservation => ({
+      checks: ['http http://lb.example/ tolerating 200-399'],
+      intervalMs: 500,
+      maxErrorRate: 0.05,
+      samples: 30,
+      failures: 0,
+      errorRate: 0,
+      outageMs: 0,
+      latencyMs: { p50: 2, p95: 4, max: 9 },
+      passedAgain: true,
+      serviceRecoveredMs: 1800,
+      failureKinds: {},
+      ...o,
+    });
+    /** A kill of one probed app that Marathon reported back after 1.2 s, with the service's figures. */
+    const probedCycle = (seen: ProbeObservation, o: { recovered?: boolean; weakness?: string } = {}): CycleRecord => {
+      const r = cycle({ '/shop/cart': 'recovered' });
+      const back = o.recovered ?? seen.passedAgain;
+      r.after['/shop/cart'] = {
+        ...recovered(1200),
+        recovered: back,
+        timeToRecoverMs: back ? Math.max(1200, seen.serviceRecoveredMs ?? 0) : null,
+        marathonRecoveredMs: 1200,
+        probe: seen,
+      };
+      r.probesBefore = { '/shop/cart': { ok: true, samples: 1, failures: 0, detail: '1/1 probes passed (http http://lb.example/)' }, '/not/killed': { ok: true, samples: 3, failures: 0, detail: '3/3' } };
+      r.weaknesses = o.weakness === undefined ? [] : [{ appId: '/shop/cart', reason: REASONS.serviceDegraded, detail: o.weakness }];
+      r.outcome = r.weaknesses.length > 0 ? 'weakness' : 'killed';
+      return r;
+    };
+    const byName = (ss: CtkSteadyState | null | undefined): Record<string, { output: unknown; tolerance_met?: boolean; status: string }> => Object.fromEntries((ss?.probes ?? []).map((p) => [p.activity.name, p]));
+
+    it('service-degraded over its error budget: deviated and failed; the service figures are the after-probe output, out of tolerance', () => {
+      const seen = figures({ failures: 9, errorRate: 0.3, outageMs: 4000, failureKinds: { 'HTTP 502': 9 } });
+      const j = toChaosToolkitJournal(probedCycle(seen, { weakness: 'service errors 9/30 (30%) > budget 5%' }), ENV);
+      assertValid(j);
+      assert.equal(j.deviated, true);
+      assert.equal(j.status, 'failed');
+      assert.equal(j.steady_states.after?.steady_state_met, false);
+      const after = byName(j.steady_states.after);
+      assert.deepEqual(Object.keys(after), ['marathon-app-healthy', 'service-error-rate', 'service-probes-pass']);
+      assert.equal(after['marathon-app-healthy']?.tolerance_met, true, "Marathon's counts were back: not this probe's deviation");
+      assert.equal(after['service-error-rate']?.tolerance_met, false);
+      assert.equal(after['service-error-rate']?.status, 'succeeded', 'the probes ran; their figure was out of tolerance');
+      assert.deepEqual(after['service-error-rate']?.output, seen);
+      assert.equal(after['service-probes-pass']?.tolerance_met, true);
+      assert.equal(after['service-probes-pass']?.output, true);
+      const rate = j.steady_states.after?.probes.find((p) => p.activity.name === 'service-error-rate');
+      assert.deepEqual(rate?.activity.tolerance, { type: 'range', range: [0, 0.05], target: 'errorRate' });
+      assert.deepEqual(rate?.activity.provider, { type: 'process', path: 'marathon-monkey', arguments: ['/shop/cart', 'http http://lb.example/ tolerating 200-399'] });
+      // Before: the round before the kill, of the killed app only, met.
+      assert.equal(j.steady_states.before?.steady_state_met, true);
+      const before = byName(j.steady_states.before);
+      assert.deepEqual(Object.keys(before), ['marathon-app-healthy', 'service-error-rate', 'service-probes-pass']);
+      assert.deepEqual(before['service-error-rate']?.output, { ok: true, samples: 1, failures: 0, errorRate: 0, detail: '1/1 probes passed (http http://lb.example/)' });
+      // The experiment keeps what chaos run can repeat: the Marathon probe; the figures stay in the extension too.
+      assert.deepEqual(j.experiment['steady-state-hypothesis']?.probes.map((p) => p.name), ['marathon-app-healthy']);
+      assert.deepEqual((j.experiment.extensions[0]?.recovery as Record<string, { probe?: unknown }>)['/shop/cart']?.probe, seen);
+    });
+
+    it('service probes that never passed again: deviated; Marathon back, the service not', () => {
+      const seen = figures({ failures: 30, errorRate: 1, outageMs: 300_000, latencyMs: null, passedAgain: false, serviceRecoveredMs: null, maxErrorRate: 1, failureKinds: { 'connection refused': 30 } });
+      const r = probedCycle(seen, { weakness: 'Marathon reported recovery after 1.2 s, but the service probes never passed again' });
+      const j = toChaosToolkitJournal(r, ENV);
+      assertValid(j);
+      assert.equal(j.deviated, true);
+      assert.equal(j.status, 'failed');
+      const after = byName(j.steady_states.after);
+      assert.equal(after['marathon-app-healthy']?.tolerance_met, true);
+      assert.equal(after['service-error-rate']?.tolerance_met, true, 'within a budget of 100%');
+      assert.equal(after['service-probes-pass']?.tolerance_met, false);
+      assert.equal(after['service-probes-pass']?.output, false);
+      const pass = j.steady_states.after?.probes.find((p) => p.activity.name === 'service-probes-pass');
+      assert.equal(pass?.duration, 300, 'until the recovery deadline');
+    });
+
+    it('not recovered by Marathon, with probes: deviated on both counts', () => {
+      const seen = figures({ failures: 12, errorRate: 0.4, passedAgain: false, serviceRecoveredMs: null });
+      const r = probedCycle(seen);
+      r.after['/shop/cart'] = { ...notRecovered(), probe: seen };
+      const j = toChaosToolkitJournal(r, ENV);
+      assertValid(j);
+      assert.equal(j.deviated, true);
+      const after = byName(j.steady_states.after);
+      assert.deepEqual(
+        Object.values(after).map((p) => p.tolerance_met),
+        [false, false, false],
+      );
+    });
+
+    it('a service within its budget that passed again: completed, not deviated, its figures still the outputs', () => {
+      const seen = figures({ failures: 1, errorRate: 1 / 30 });
+      const j = toChaosToolkitJournal(probedCycle(seen), ENV);
+      assertValid(j);
+      assert.equal(j.deviated, false);
+      assert.equal(j.status, 'completed');
+      assert.equal(j.steady_states.after?.steady_state_met, true);
+      assert.deepEqual(byName(j.steady_states.after)['service-error-rate']?.output, seen);
+    });
+
+    it('several probed apps: probes named by app; a probed app that was deleted or cut by shutdown has no after-probe', () => {
+      const r = cycle({ '/a': 'recovered', '/b': 'recovered', '/gone': 'gone' });
+      r.after['/a'] = { ...r.after['/a']!, marathonRecoveredMs: 1000, probe: figures() };
+      r.after['/b'] = { ...r.after['/b']!, marathonRecoveredMs: 1000, probe: figures({ failures: 3, errorRate: 0.1 }) };
+      r.after['/gone'] = { ...r.after['/gone']!, probe: figures({ passedAgain: false }) };
+      const j = toChaosToolkitJournal(r, ENV);
+      assertValid(j);
+      assert.deepEqual(
+        j.steady_states.after?.probes.map((p) => [p.activity.name, p.tolerance_met]),
+        [
+          ['marathon-app-healthy /a', true],
+          ['marathon-app-healthy /b', true],
+          ['service-error-rate /a', true],
+          ['service-probes-pass /a', true],
+          ['service-error-rate /b', false],
+          ['service-probes-pass /b', true],
+        ],
+      );
+      assert.equal(j.deviated, true);
+    });
   });
 
   it('the schema is not a rubber stamp: it refuses what Chaos Toolkit refuses', () => {

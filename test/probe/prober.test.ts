@@ -174,6 +174,43 @@ describe('ServiceProbes: sampling during the kill (watch)', () => {
     assert.equal(seen.latencyMs, null);
   });
 
+  it('phases: apps watched together start their first round at once, then spread over the interval, each one round per interval', async () => {
+    const clock = new ManualClock(0);
+    // App i's one task listens on port 31000 + i: round starts by app.
+    const starts = new Map<number, number[]>();
+    const probe = (target: ProbeTarget): Promise<ProbeResult> => {
+      starts.set(target.port, [...(starts.get(target.port) ?? []), clock.now()]);
+      return Promise.resolve({ ok: true, latencyMs: 1 });
+    };
+    const prober = new ServiceProbes({ defaults: { ...defaults, intervalMs: 100 }, allow: allowList(), clock, probe });
+    const n = 4;
+    const watches = Array.from({ length: n }, (_, i) => {
+      const tasks = [task(`/app${i}`, 0, { host: '127.0.0.1', ports: [31000 + i] })];
+      const a = app(`/app${i}`, { instances: 1, tasks, labels: { 'monkey.probe.http': '/health' } });
+      return prober.watch(a, { inService: () => tasks, phase: (i + 1) / n })!;
+    });
+    await until(() => clock.pending === n, 'every first round');
+    for (let t = 0; t < 500; t += 5) await clock.advance(5);
+    await Promise.all(watches.map((w) => w.stop()));
+    assert.equal(clock.pending, 0);
+    const byApp = [...starts.entries()].sort(([a], [b]) => a - b).map(([, at]) => at);
+    assert.equal(byApp.length, n);
+    assert.deepEqual(
+      byApp.map((at) => at[0]),
+      [0, 0, 0, 0],
+      'every first round at once (before the kill)',
+    );
+    assert.deepEqual(byApp, [
+      [0, 25, 125, 225, 325, 425],
+      [0, 50, 150, 250, 350, 450],
+      [0, 75, 175, 275, 375, 475],
+      [0, 100, 200, 300, 400, 500],
+    ]);
+    const later = byApp.map((at) => at[1]! % 100);
+    assert.equal(new Set(later).size, n, 'the later rounds of different apps start at different instants');
+    for (const at of byApp) for (let k = 1; k < at.length; k++) assert.ok(at[k]! - at[k - 1]! <= 100, 'never more than an interval between two rounds');
+  });
+
   it('an app without probes has no watch', () => {
     const prober = new ServiceProbes({ defaults, allow: allowList(), clock: new ManualClock(0) });
     assert.equal(prober.watch(app('/a'), { inService: () => [] }), undefined);

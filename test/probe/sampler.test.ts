@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ManualClock, systemClock } from '../../src/platform/clock.js';
 import { parseHostAllowList, type HostAllowList } from '../../src/platform/host-allow.js';
-import { ProbeNotAllowedError } from '../../src/probe/probe.js';
+import { ProbeNotAllowedError, type ProbeResult } from '../../src/probe/probe.js';
 import { probeFigures, runSampler, startSampler, withinBudget, type Sample } from '../../src/probe/sampler.js';
 import type { HttpTarget } from '../../src/probe/targets.js';
 import { hang, sendText, ServerPool } from '../helpers/http-server.js';
@@ -93,6 +93,27 @@ describe('sampler: rounds on the injected clock against a real server', () => {
     controller.abort();
     const run = await running;
     assert.deepEqual(run.samples.map((x) => [x.target.endsWith('/new'), x.ok]), [[false, false], [true, true]]);
+  });
+
+  it('firstGapMs: the first round at once, the second that much later, then one every interval; clamped to (0, interval]', async () => {
+    for (const [gap, want] of [
+      [30, [0, 30, 130, 230, 330]],
+      [undefined, [0, 100, 200, 300, 400]],
+      [250, [0, 100, 200, 300, 400]],
+      [0, [0, 1, 101, 201, 301]],
+    ] as const) {
+      const clock = new ManualClock(0);
+      const starts: number[] = [];
+      const probe = (): Promise<ProbeResult> => (starts.push(clock.now()), Promise.resolve({ ok: true, latencyMs: 1 }));
+      const controller = new AbortController();
+      const running = runSampler({ targets: [http('http://127.0.0.1:1/h')], intervalMs: 100, ...(gap === undefined ? {} : { firstGapMs: gap }), timeoutMs: 50, allow: allowList([]), clock, probe }, controller.signal);
+      await until(() => clock.pending === 1, 'the first round');
+      for (let t = 0; t < 400; t += 10) await clock.advance(10);
+      controller.abort();
+      await running;
+      assert.deepEqual(starts, want, `firstGapMs ${gap}`);
+      assert.equal(clock.pending, 0);
+    }
   });
 
   it('startSampler on the system clock: stop() answers the run and leaves no timer behind', async () => {

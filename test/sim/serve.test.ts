@@ -261,6 +261,80 @@ describe('sim: serving apps (real task and service endpoints on 127.0.0.1)', () 
     for (let i = 0; i < 6; i++) assert.equal((await get(url)).status, 200);
   });
 
+  /** `workers` loops sending `once()` back to back until stopped; every answer is kept. */
+  function steadyTraffic<T>(workers: number, once: () => Promise<T>): { sent: () => number; stop: () => Promise<T[]> } {
+    const seen: T[] = [];
+    let stopped = false;
+    const loops = Array.from({ length: workers }, async () => {
+      while (!stopped) seen.push(await once());
+    });
+    return {
+      sent: () => seen.length,
+      stop: async () => {
+        stopped = true;
+        await Promise.all(loops);
+        return seen;
+      },
+    };
+  }
+
+  /** Waits (real time, briefly) until the traffic sent `n` more requests. */
+  async function more(traffic: { sent: () => number }, n: number): Promise<void> {
+    const target = traffic.sent() + n;
+    for (let i = 0; i < 2000 && traffic.sent() < target; i++) await new Promise<void>((r) => setTimeout(r, 1));
+  }
+
+  /** Kills one task at a time under the traffic (each kill in the middle of requests), steps until the app is whole again. */
+  async function killsUnderTraffic(s: RunningSim, id: string, kills: number, traffic: { sent: () => number }): Promise<void> {
+    for (let k = 0; k < kills; k++) {
+      const a = await app(s, id);
+      await more(traffic, 5);
+      await Promise.all([killRequest(s.marathonUrl, [a.tasks[k % a.tasks.length].id]), more(traffic, 10)]);
+      let now = a;
+      for (let i = 0; i < 20 && !(i > 0 && now.tasksHealthy === 3 && now.tasksRunning === 3); i++) {
+        now = await step(s, id, 100);
+        await more(traffic, 5);
+      }
+      assert.equal(now.tasksHealthy, 3, `whole again after kill ${k + 1}`);
+    }
+  }
+
+  it('without lb-lag, kills under steady traffic through the HTTP service cost no request: out of rotation at the SIGTERM, in-flight requests finish', async () => {
+    const s = await boot(serving(HTTP_APP));
+    const url = (await app(s, '/web/api')).labels['monkey.probe.http'] as string;
+    const traffic = steadyTraffic(6, () => get(url));
+    await killsUnderTraffic(s, '/web/api', 6, traffic);
+    const answers = await traffic.stop();
+    assert.ok(answers.length > 200, `${answers.length} requests`);
+    assert.deepEqual(
+      answers.filter((r) => r.status !== 200),
+      [],
+    );
+  });
+
+  it('without lb-lag, kills under steady traffic through the TCP echo service drop no connection', async () => {
+    const s = await boot(serving(ECHO_APP));
+    const port = Number(((await app(s, '/net/echo')).labels['monkey.probe.tcp'] as string).split(':')[1]);
+    const traffic = steadyTraffic(6, () => tcpLine(port, 'hi', 500));
+    await killsUnderTraffic(s, '/net/echo', 6, traffic);
+    const results = await traffic.stop();
+    assert.ok(results.length > 200, `${results.length} connections`);
+    assert.deepEqual(
+      results.filter((r) => r.echoed !== 'hi\n'),
+      [],
+    );
+  });
+
+  it('with lb-lag, the same traffic errs: the balancer keeps sending requests to the dead task', async () => {
+    const s = await boot(serving({ ...HTTP_APP, weakness: { kind: 'lb-lag', seconds: 30 } }));
+    const url = (await app(s, '/web/api')).labels['monkey.probe.http'] as string;
+    const traffic = steadyTraffic(6, () => get(url));
+    await killsUnderTraffic(s, '/web/api', 2, traffic);
+    const answers = await traffic.stop();
+    const errors = answers.filter((r) => r.status !== 200);
+    assert.ok(errors.length > 0 && errors.every((r) => r.status === 502), JSON.stringify(errors.slice(0, 3)));
+  });
+
   it('lb-lag on a TCP service: a connection routed to the killed task is dropped without an echo', async () => {
     const s = await boot(serving({ ...ECHO_APP, weakness: { kind: 'lb-lag', seconds: 1 } }));
     const a = await app(s, '/net/echo');
@@ -301,6 +375,39 @@ describe('sim: serving apps (real task and service endpoints on 127.0.0.1)', () 
     } finally {
       agent.destroy();
     }
+  });
+
+  it('a graceful stop: a request the task began receiving before its kill is answered (and the connection closed); TASK_KILLED cuts what is left', async () => {
+    const s = await boot(serving(HTTP_APP));
+    const [t, other] = (await app(s, '/web/api')).tasks;
+    const open = (task: any): Promise<{ socket: ReturnType<typeof connect>; text: () => string; closed: Promise<void> }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(task.ports[0], '127.0.0.1');
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (text += d));
+        socket.on('error', () => undefined);
+        const closed = new Promise<void>((r) => socket.on('close', () => r()));
+        socket.on('connect', () => resolve({ socket, text: () => text, closed }));
+        socket.on('error', reject);
+      });
+    // Half a request each, so the server is in the middle of reading it when the kill comes.
+    const inFlight = await open(t);
+    inFlight.socket.write('GET /health HTTP/1.1\r\nHost: task\r\n');
+    const cutLater = await open(other);
+    cutLater.socket.write('GET /health HTTP/1.1\r\nHost: task\r\n');
+    await new Promise((r) => setTimeout(r, 20));
+    await killRequest(s.marathonUrl, [t.id, other.id]);
+    assert.equal((await get(taskUrl(t))).error, 'ECONNREFUSED', 'no new connection after the SIGTERM');
+    inFlight.socket.write('\r\n');
+    await inFlight.closed;
+    assert.match(inFlight.text(), /^HTTP\/1\.1 200 /);
+    assert.match(inFlight.text(), /connection: close/i);
+    assert.match(inFlight.text(), new RegExp(`"taskId":"${t.id}"`));
+    // The grace period ends (TASK_KILLED): the unfinished request's connection is cut.
+    await step(s, '/web/api', 100);
+    await cutLater.closed;
+    assert.equal(cutLater.text(), '');
   });
 
   it('slow-warmup: a relaunched task answers 503 for N s after TASK_RUNNING, while Marathon calls it healthy', async () => {

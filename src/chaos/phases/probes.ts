@@ -96,15 +96,21 @@ export class ProbeWatches {
 
   /** Starts sampling each victim app that declares probes: called right before the kill request leaves. */
   start(victims: readonly Victim[], fresh: ReadonlyMap<string, MarathonApp>): void {
-    for (const appId of new Set(victims.map((v) => v.appId))) {
+    const probed = [...new Set(victims.map((v) => v.appId))].filter((appId) => {
       const app = fresh.get(appId);
-      if (app === undefined || this.byApp.has(appId)) continue;
+      return app !== undefined && !this.byApp.has(appId) && this.prober.declared(app).kind === 'probes';
+    });
+    // Every sampler's first round starts now, before the kill; the later rounds of the i-th of n
+    // apps fall (i + 1) / n of the way into the interval, so n apps' probes do not all open together.
+    probed.forEach((appId, i) => {
+      const app = fresh.get(appId)!;
       const killed = new Set(victims.filter((v) => v.appId === appId).map((v) => v.taskId));
       const before = new Set(app.tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => t.id));
       const entry: Partial<AppProbing> & { killed: Set<string> } = { killed, before, latest: app, recovered: false };
       const watch = this.prober.watch(app, {
         inService: () => inService(entry as AppProbing),
         signal: this.ctx.signal,
+        phase: (i + 1) / probed.length,
         onRound: (round) => {
           const at = this.answeredAt;
           try {
@@ -114,10 +120,10 @@ export class ProbeWatches {
           }
         },
       });
-      if (watch === undefined) continue;
+      if (watch === undefined) return;
       entry.watch = watch;
       this.byApp.set(appId, entry as AppProbing);
-    }
+    });
   }
 
   /** Marathon answered the kill: time is measured from here, and the tasks it named are killed ones too. */
