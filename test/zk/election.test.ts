@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
 import type zookeeper from 'node-zookeeper-client';
 import { ZkCoordinator, type ZkChange } from '../../src/zk/index.js';
-import { uniqueRoot, zkUrl, zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
-import { Fleet, partition, quiet, rawClient, rawOp, SESSION_MS, waitFor } from './support.js';
+import { partition, quiet, rawClient, rawOp, SESSION_MS, waitFor, zkSuite } from './support.js';
 
 describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   this.timeout(15_000);
-  let zk: ZooKeeperServer | undefined;
-  let fleet: Fleet;
-  let root: string;
-
-  before(async function () {
-    zk = await zookeeperOrSkip(this);
-  });
-  after(async () => zk?.stop());
-  beforeEach(() => {
-    root = uniqueRoot('election');
-    fleet = new Fleet({ url: zkUrl(zk!, root), sessionTimeoutMs: SESSION_MS, logger: quiet });
-  });
-  afterEach(async () => fleet.closeAll());
+  const ctx = zkSuite('election');
 
   it('three instances: exactly one leader, the others stand by; members() names the leader', async () => {
-    const [a, b, c] = [await fleet.start('a:1 pid 1'), await fleet.start('b:1 pid 2'), await fleet.start('c:1 pid 3')];
-    await waitFor(() => fleet.leaders().length === 1 && b.role() === 'standby' && c.role() === 'standby', 2000, 'one leader');
+    const [a, b, c] = [await ctx.fleet.start('a:1 pid 1'), await ctx.fleet.start('b:1 pid 2'), await ctx.fleet.start('c:1 pid 3')];
+    await waitFor(() => ctx.fleet.leaders().length === 1 && b.role() === 'standby' && c.role() === 'standby', 2000, 'one leader');
     assert.equal(a.role(), 'leader');
     assert.equal(a.sessionState(), 'connected');
     assert.deepEqual(await c.members(), { self: 'c:1 pid 3', leader: 'a:1 pid 1', count: 3 });
   });
 
   it('a client of the shared state only (elect: false, as `resume` uses it) never leads, is not counted, and can still write the state', async () => {
-    const r = await fleet.start('resume pid 9', { elect: false });
+    const r = await ctx.fleet.start('resume pid 9', { elect: false });
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(r.isLeader(), false, 'alone in the election it still never leads');
     assert.equal(r.electionNode(), undefined);
-    const a = await fleet.start('a');
+    const a = await ctx.fleet.start('a');
     await waitFor(() => a.isLeader(), 2000, 'the daemon leads');
     assert.equal((await a.members()).count, 1, 'the resume client is not an instance');
     await r.updateShared((s) => ({ ...s, paused: { since: '2026-11-25T10:00:00.000Z', reason: 'test' } }));
@@ -42,7 +29,7 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   });
 
   it('closing the leader hands the lead to the next instance, and its node is gone at once', async () => {
-    const [a, b, c] = [await fleet.start('a'), await fleet.start('b'), await fleet.start('c')];
+    const [a, b, c] = [await ctx.fleet.start('a'), await ctx.fleet.start('b'), await ctx.fleet.start('c')];
     await waitFor(() => a.isLeader(), 2000, 'a leads');
     const changes: ZkChange[] = [];
     b.onChange((e) => changes.push(e));
@@ -59,12 +46,12 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   });
 
   it('each standby watches its predecessor only (no herd): a standby leaving does not move the leader', async () => {
-    const [a, b, c] = [await fleet.start('a'), await fleet.start('b'), await fleet.start('c')];
+    const [a, b, c] = [await ctx.fleet.start('a'), await ctx.fleet.start('b'), await ctx.fleet.start('c')];
     await waitFor(() => a.isLeader() && c.role() === 'standby', 2000, 'a leads');
     const watched = (x: ZkCoordinator) => [...(x as unknown as { watched: Set<string> }).watched].sort();
     const node = (x: ZkCoordinator) => x.electionNode()!;
-    assert.deepEqual(watched(c), [node(b), node(c), `${root}/state`].sort(), 'c watches b (and its own node and the state), never a');
-    assert.deepEqual(watched(b), [node(a), node(b), `${root}/state`].sort());
+    assert.deepEqual(watched(c), [node(b), node(c), `${ctx.root}/state`].sort(), 'c watches b (and its own node and the state), never a');
+    assert.deepEqual(watched(b), [node(a), node(b), `${ctx.root}/state`].sort());
     await b.close();
     await waitFor(() => watched(c).includes(node(a)), 2000, 'c to watch a once b is gone');
     assert.ok(a.isLeader());
@@ -74,8 +61,8 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   });
 
   it('a leader cut off stops leading at once; past the session timeout it is expired, and rejoins as a standby', async () => {
-    const a = await fleet.start('a');
-    const b = await fleet.start('b');
+    const a = await ctx.fleet.start('a');
+    const b = await ctx.fleet.start('b');
     await waitFor(() => a.isLeader(), 2000, 'a leads');
     const firstNode = a.electionNode();
     const seen: ZkChange[] = [];
@@ -100,8 +87,8 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   });
 
   it('a leader whose connection drops and comes back within the session keeps the lead', async () => {
-    const a = await fleet.start('a');
-    await fleet.start('b');
+    const a = await ctx.fleet.start('a');
+    await ctx.fleet.start('b');
     await waitFor(() => a.isLeader(), 2000, 'a leads');
     const node = a.electionNode();
     const cut = partition(a);
@@ -113,10 +100,10 @@ describe('ZkCoordinator: leader election on a real ZooKeeper', function () {
   });
 
   it('an election node deleted behind the leader’s back deposes it; it rejoins at the end of the line', async () => {
-    const a = await fleet.start('a');
-    const b = await fleet.start('b');
+    const a = await ctx.fleet.start('a');
+    const b = await ctx.fleet.start('b');
     await waitFor(() => a.isLeader(), 2000, 'a leads');
-    const op = await rawClient(zk!.connect);
+    const op = await rawClient(ctx.zk.connect);
     try {
       await rawOp<void>((cb) => op.remove(a.electionNode()!, cb as (e: Error | zookeeper.Exception | null) => void));
     } finally {

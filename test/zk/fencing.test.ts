@@ -2,29 +2,16 @@ import assert from 'node:assert/strict';
 import type zookeeper from 'node-zookeeper-client';
 import type { KillLedger } from '../../src/domain/ports.js';
 import type { ZkCoordinator } from '../../src/zk/index.js';
-import { uniqueRoot, zkUrl, zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
-import { Fleet, intentFor, partition, quiet, rawClient, rawOp, RecordingLedger, SESSION_MS, waitFor } from './support.js';
+import { intentFor, partition, rawClient, rawOp, RecordingLedger, SESSION_MS, waitFor, zkSuite } from './support.js';
 
 const MIN_KILL_MS = 60_000;
 
 describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKeeper', function () {
   this.timeout(20_000);
-  let zk: ZooKeeperServer | undefined;
-  let fleet: Fleet;
-  let root: string;
-
-  before(async function () {
-    zk = await zookeeperOrSkip(this);
-  });
-  after(async () => zk?.stop());
-  beforeEach(() => {
-    root = uniqueRoot('fencing');
-    fleet = new Fleet({ url: zkUrl(zk!, root), sessionTimeoutMs: SESSION_MS, logger: quiet });
-  });
-  afterEach(async () => fleet.closeAll());
+  const ctx = zkSuite('fencing');
 
   async function leaderWithLedger(): Promise<{ c: ZkCoordinator; local: RecordingLedger; ledger: KillLedger }> {
-    const c = await fleet.start('leader');
+    const c = await ctx.fleet.start('leader');
     await waitFor(() => c.isLeader(), 2000, 'the leader');
     const local = new RecordingLedger();
     return { c, local, ledger: c.fencedLedger(local, { minKillIntervalMs: MIN_KILL_MS }) };
@@ -32,7 +19,7 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('the leader’s intent goes to the shared state and the kill log in one transaction, then to the local journal; the answer settles it', async () => {
     const { c, local, ledger } = await leaderWithLedger();
-    const standby = await fleet.start('standby');
+    const standby = await ctx.fleet.start('standby');
     const i = intentFor(['/shop/cart', '/shop/api']);
     await ledger.recordIntent(i);
     assert.deepEqual(local.intents, [i]);
@@ -60,7 +47,7 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('the shared state vetoes as the journal does (paused, min time between kills), whichever instance wrote it; nothing reaches the local journal', async () => {
     const { local, ledger } = await leaderWithLedger();
-    const other = await fleet.start('other');
+    const other = await ctx.fleet.start('other');
     await other.updateShared((s) => ({ ...s, paused: { since: '2024-03-05T10:00:00.000Z', reason: 'release', by: 'other' } }));
     await assert.rejects(ledger.recordIntent(intentFor(['/a'])), (e: Error & { code?: string }) => e.code === 'E_KILL_VETOED' && /shared state says chaos is paused since .*: release/.test(e.message));
     await other.updateShared((s) => ({ ...s, paused: null }));
@@ -72,7 +59,7 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('a standby’s fenced ledger refuses (E_ZK_FENCED) without touching ZooKeeper or the local journal', async () => {
     await leaderWithLedger();
-    const s = await fleet.start('standby');
+    const s = await ctx.fleet.start('standby');
     const local = new RecordingLedger();
     await assert.rejects(s.fencedLedger(local, { minKillIntervalMs: 0 }).recordIntent(intentFor(['/a'])), (e: Error & { code?: string }) => e.code === 'E_ZK_FENCED' && /not the leader/.test(e.message));
     assert.equal(local.intents.length, 0);
@@ -81,7 +68,7 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('a leader whose election node is deleted behind its back never gets a kill through (20 tries), and the kill log stays empty', async () => {
     const { c, local, ledger } = await leaderWithLedger();
-    const op = await rawClient(zk!.connect);
+    const op = await rawClient(ctx.zk.connect);
     let byTransaction = 0;
     try {
       for (let n = 0; n < 20; n++) {
@@ -110,7 +97,7 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('a leader cut off past its session timeout is refused at once and again after it comes back, until it leads again', async () => {
     const { c, local, ledger } = await leaderWithLedger();
-    const b = await fleet.start('b');
+    const b = await ctx.fleet.start('b');
     const cut = partition(c);
     try {
       // Asked before the library has even noticed the drop: the step fails, no kill.
@@ -146,8 +133,8 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
   });
 
   it('two instances updating at once lose no update (2 × 50 read–modify–writes, plus pauses and quarantines)', async () => {
-    const a = await fleet.start('a');
-    const b = await fleet.start('b');
+    const a = await ctx.fleet.start('a');
+    const b = await ctx.fleet.start('b');
     const bump = (c: ZkCoordinator, n: number) =>
       (async () => {
         for (let k = 0; k < n; k++) {
@@ -171,8 +158,8 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
   });
 
   it('onShared tells every instance of a change made by another, and the state outlives its writer', async () => {
-    const a = await fleet.start('a');
-    const b = await fleet.start('b');
+    const a = await ctx.fleet.start('a');
+    const b = await ctx.fleet.start('b');
     const seen: (string | undefined)[] = [];
     b.onShared((s) => seen.push(s.paused?.reason));
     await a.updateShared((s) => ({ ...s, paused: { since: 's', reason: 'maintenance', by: 'a' } }));
@@ -181,14 +168,14 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
     await waitFor(() => b.lastShared()?.state.halted?.cycleId === 'c1', 2000, 'b to hear of the halt');
     await a.close();
     await b.close();
-    const c = await fleet.start('c');
+    const c = await ctx.fleet.start('c');
     const { state } = await c.readShared();
     assert.equal(state.paused?.reason, 'maintenance');
     assert.equal(state.halted?.reason, 'weakness found in /x');
   });
 
   it('the kill log stays bounded: entries beyond the last killLogKeep are pruned', async () => {
-    const c = await fleet.start('pruner', { killLogKeep: 10 });
+    const c = await ctx.fleet.start('pruner', { killLogKeep: 10 });
     await waitFor(() => c.isLeader(), 2000, 'the leader');
     const ledger = c.fencedLedger(new RecordingLedger(), { minKillIntervalMs: 0 });
     for (let n = 0; n < 35; n++) {
@@ -204,9 +191,9 @@ describe('ZkCoordinator: shared state and the fenced kill ledger on a real ZooKe
 
   it('a corrupt state node fails closed: readShared and the fenced ledger throw E_ZK_STATE, nothing is killed', async () => {
     const { c, local, ledger } = await leaderWithLedger();
-    const op = await rawClient(zk!.connect);
+    const op = await rawClient(ctx.zk.connect);
     try {
-      await rawOp((cb) => op.setData(`${root}/state`, Buffer.from('{"lastKillAt": oops'), -1, cb as (e: Error | zookeeper.Exception | null, s: zookeeper.Stat) => void));
+      await rawOp((cb) => op.setData(`${ctx.root}/state`, Buffer.from('{"lastKillAt": oops'), -1, cb as (e: Error | zookeeper.Exception | null, s: zookeeper.Stat) => void));
     } finally {
       op.close();
     }

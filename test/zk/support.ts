@@ -3,6 +3,7 @@ import zookeeper from 'node-zookeeper-client';
 import type { KillAnswer, KillIntent, KillLedger } from '../../src/domain/ports.js';
 import type { Victim } from '../../src/domain/record.js';
 import { ZkCoordinator, type ZkCoordinatorOptions } from '../../src/zk/index.js';
+import { uniqueRoot, zkUrl, zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
 
 export const quiet = pino({ level: 'silent' });
 export const SESSION_MS = 1500;
@@ -34,6 +35,50 @@ export class Fleet {
   async closeAll(): Promise<void> {
     await Promise.all(this.members.splice(0).map((c) => c.close()));
   }
+}
+
+/** What a suite of coordinator tests shares: read inside hooks and tests, never at load time. */
+export interface ZkSuite {
+  /** One server for the file. */
+  readonly zk: ZooKeeperServer;
+  /** The test's own node path: tests sharing the server never see each other's nodes. */
+  readonly root: string;
+  /** Coordinators on `root`, closed after the test. */
+  readonly fleet: Fleet;
+}
+
+/**
+ * Registers the mocha hooks of a coordinator suite (call it inside `describe`): a ZooKeeper server
+ * for the file (the suite skips where none can start), and for each test a fresh root and a Fleet
+ * on it, closed afterwards. The server is resumed first, in case a test left it SIGSTOPped.
+ */
+export function zkSuite(name: string, auth?: { user: string; password: string }): ZkSuite {
+  let zk: ZooKeeperServer | undefined;
+  let root = '';
+  let fleet: Fleet | undefined;
+  before(async function () {
+    zk = await zookeeperOrSkip(this);
+  });
+  after(async () => zk?.stop());
+  beforeEach(() => {
+    root = uniqueRoot(name);
+    fleet = new Fleet({ url: zkUrl(zk!, root, auth), sessionTimeoutMs: SESSION_MS, logger: quiet });
+  });
+  afterEach(async () => {
+    zk?.resume();
+    await fleet?.closeAll();
+  });
+  return {
+    get zk() {
+      return zk!;
+    },
+    get root() {
+      return root;
+    },
+    get fleet() {
+      return fleet!;
+    },
+  };
 }
 
 /** A local kill ledger that records its calls (the journal ledger's stand-in). */
