@@ -94,7 +94,11 @@ export interface ProbeObservation {
   outageMs: number;
   /** Latency of the successful probes; null when none succeeded. */
   latencyMs: { p50: number; p95: number; max: number } | null;
-  /** A whole round passed after Marathon reported the app recovered, within the recovery timeout. */
+  /**
+   * The probes passed again after Marathon reported the app recovered, within the recovery timeout:
+   * three whole rounds in a row (src/probe/prober.ts STEADY_ROUNDS), or a run of passing rounds up to
+   * the deadline.
+   */
   passedAgain: boolean;
   /** From the kill answer to the first fully passing round after Marathon's recovery; null when none. */
   serviceRecoveredMs: number | null;

@@ -22,6 +22,12 @@ type Parsed = { kind: 'none' } | { kind: 'probes'; spec: ProbeSpec; checks: stri
 
 /** Failure kinds kept per observation: the most frequent; the rest are counted in `failures` only. */
 const MAX_FAILURE_KINDS = 5;
+/**
+ * Passing rounds in a row that make the service "back": one passing round after a kill can be
+ * luck (a balancer still routing to the dead task answers every other request), and stopping
+ * there would cut the outage short.
+ */
+export const STEADY_ROUNDS = 3;
 
 /**
  * The domain's ServiceProber on the probe engine: the labels (parsed once per labels object), one
@@ -90,7 +96,8 @@ export class ServiceProbes implements ServiceProber {
 class SamplingWatch implements ProbeWatch {
   private readonly samples: Sample[] = [];
   /** Rounds in which every probe passed: start and end instants. */
-  private readonly passes: { at: number; endedAt: number }[] = [];
+  /** Every round with a verdict, in order: whether all its targets passed. */
+  private readonly rounds: { at: number; endedAt: number; pass: boolean }[] = [];
   private readonly waiters = new Set<() => void>();
   private readonly controller = new AbortController();
   private readonly run: Promise<void>;
@@ -111,7 +118,7 @@ class SamplingWatch implements ProbeWatch {
       const endedAt = clock.now();
       this.samples.push(...round);
       const ok = round.filter((s) => s.ok).length;
-      if (round.length > 0 && ok === round.length && unprobed === 0) this.passes.push({ at: round[0]!.at, endedAt });
+      if (round.length > 0) this.rounds.push({ at: round[0]!.at, endedAt, pass: ok === round.length && unprobed === 0 });
       this.wake();
       const told: ProbeRound = { ok, total: round.length + unprobed, endedAt };
       try {
@@ -159,10 +166,12 @@ class SamplingWatch implements ProbeWatch {
   }
 
   passedSince(since: number, until: number, signal?: AbortSignal): Promise<number | null> {
-    const found = (): number | undefined => this.passes.find((p) => p.at >= since)?.endedAt;
+    const found = (): number | undefined => steadySince(this.rounds, since, until, false);
+    const atDeadline = (): number | null => steadySince(this.rounds, since, until, true) ?? null;
     const now = found();
     if (now !== undefined) return Promise.resolve(now);
-    if (this.ended || this.controller.signal.aborted || signal?.aborted === true || until <= this.clock.now()) return Promise.resolve(null);
+    if (this.ended || this.controller.signal.aborted || signal?.aborted === true) return Promise.resolve(atDeadline());
+    if (until <= this.clock.now()) return Promise.resolve(atDeadline());
     return new Promise((resolve) => {
       const cut = new AbortController();
       let settled = false;
@@ -177,13 +186,13 @@ class SamplingWatch implements ProbeWatch {
       const check = (): void => {
         const f = found();
         if (f !== undefined) done(f);
-        else if (this.ended || this.controller.signal.aborted) done(null);
+        else if (this.ended || this.controller.signal.aborted) done(atDeadline());
       };
-      const onAbort = (): void => done(null);
+      const onAbort = (): void => done(atDeadline());
       this.waiters.add(check);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.clock.sleep(Math.max(0, until - this.clock.now()), cut.signal).then(
-        () => done(found() ?? null),
+        () => done(found() ?? atDeadline()),
         () => undefined,
       );
     });
@@ -244,4 +253,27 @@ function failureKinds(samples: readonly Sample[], timeoutMs: number): Record<str
   const out: Record<string, number> = {};
   for (const [kind, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_FAILURE_KINDS)) out[kind] = n;
   return out;
+}
+
+/**
+ * When the service came back between `since` and `until` (round starts): the end of the first of
+ * STEADY_ROUNDS passing rounds in a row. At the deadline (`final`) a shorter run of passes that
+ * lasts to the last round counts too: the probes passed again, only the time ran out to see them
+ * pass longer.
+ */
+export function steadySince(rounds: readonly { at: number; endedAt: number; pass: boolean }[], since: number, until: number, final: boolean): number | undefined {
+  let start: number | undefined;
+  let run = 0;
+  for (const r of rounds) {
+    if (r.at < since) continue;
+    if (r.at > until) break;
+    if (!r.pass) {
+      start = undefined;
+      run = 0;
+      continue;
+    }
+    start ??= r.endedAt;
+    if (++run >= STEADY_ROUNDS) return start;
+  }
+  return final ? start : undefined;
 }

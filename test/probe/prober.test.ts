@@ -4,7 +4,7 @@ import type { ProbeRound } from '../../src/domain/ports.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { parseHostAllowList, type HostAllowList } from '../../src/platform/host-allow.js';
 import type { ProbeOptions, ProbeResult } from '../../src/probe/probe.js';
-import { failureKind, ServiceProbes } from '../../src/probe/prober.js';
+import { failureKind, ServiceProbes, STEADY_ROUNDS, steadySince } from '../../src/probe/prober.js';
 import type { ProbeTarget } from '../../src/probe/targets.js';
 import { app, task } from '../chaos/fixtures.js';
 
@@ -109,6 +109,22 @@ describe('ServiceProbes: one round before the kill (check)', () => {
   });
 });
 
+describe('steadySince: when the service is back after a kill', () => {
+  const r = (at: number, pass: boolean) => ({ at, endedAt: at + 5, pass });
+  const table: [string, ReturnType<typeof r>[], number, number, boolean, number | undefined][] = [
+    ['three passes in a row: the end of the first', [r(0, false), r(100, true), r(200, true), r(300, true)], 0, 1000, false, 105],
+    ['a lucky pass between failures is not back (a balancer still routing to the dead task)', [r(0, true), r(100, false), r(200, true), r(300, true), r(400, true)], 0, 1000, false, 205],
+    ['two passes are not yet steady', [r(0, false), r(100, true), r(200, true)], 0, 1000, false, undefined],
+    ['at the deadline a run of passes up to the last round counts', [r(0, false), r(100, true), r(200, true)], 0, 1000, true, 105],
+    ['at the deadline a pass followed by a failure does not', [r(0, true), r(100, false)], 0, 1000, true, undefined],
+    ['rounds before `since` do not count', [r(0, true), r(100, true), r(200, true), r(300, false)], 150, 1000, true, undefined],
+    ['rounds after `until` do not count', [r(0, false), r(100, false), r(200, true)], 0, 150, true, undefined],
+  ];
+  for (const [what, rounds, since, until, final, expected] of table) {
+    it(what, () => assert.equal(steadySince(rounds, since, until, final), expected));
+  }
+});
+
 describe('ServiceProbes: sampling during the kill (watch)', () => {
   it('rounds every interval on the clock, per-task targets asked each round; passedSince; stop with the figures', async () => {
     const clock = new ManualClock(1_000_000);
@@ -127,8 +143,13 @@ describe('ServiceProbes: sampling during the kill (watch)', () => {
     await clock.advance(100);
     await until(() => rounds.length === 2, 'round 2');
     failing = new Set();
+    let settled: number | null | undefined;
+    void passed.then((v) => (settled = v));
     await clock.advance(100);
-    assert.equal(await passed, 1_000_200, 'the first round from `since` in which all passed');
+    await clock.advance(100);
+    assert.equal(settled, undefined, 'two passing rounds are not yet steady');
+    await clock.advance(100);
+    assert.equal(await passed, 1_000_200, `the first of ${STEADY_ROUNDS} passing rounds in a row from \`since\``);
     const none = w.passedSince(1_000_300, 1_000_250);
     await clock.advance(50);
     assert.equal(await none, null, 'none by `until`');
@@ -139,9 +160,9 @@ describe('ServiceProbes: sampling during the kill (watch)', () => {
       checks: ['http /health (port-index 0) tolerating 200-399'],
       intervalMs: 100,
       maxErrorRate: 0.5,
-      samples: 8,
+      samples: 14,
       failures: 2,
-      errorRate: 0.25,
+      errorRate: 2 / 14,
       outageMs: 200,
       latencyMs: { p50: 3, p95: 3, max: 3 },
       failureKinds: { 'HTTP 503': 2 },
