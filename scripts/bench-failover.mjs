@@ -18,11 +18,12 @@
 //                      the leader died between the intent and the request; the safe side, reported
 // BENCH_SESSION_MS (default 2000) is the ZooKeeper session timeout (the server's tick is 200 ms).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, startSimulator } from '../dist/sim/index.js';
+import { daemonEnv, journalRecords, sleep, until as pollUntil } from './shared.mjs';
 import { startZooKeeper, zookeeperUnavailable } from './zookeeper-server.mjs';
 
 const TRIES = Number(process.env.BENCH_TRIES ?? 20);
@@ -37,29 +38,9 @@ if (unavailable) {
   process.exit(1);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(f, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function records(path) {
-  if (!existsSync(path)) return [];
-  const out = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    try {
-      if (line.trim() !== '') out.push(JSON.parse(line));
-    } catch {
-      // a line torn by kill -9
-    }
-  }
-  return out;
-}
+// Polled every 20 ms; a journal read as kill -9 leaves it (a torn line skipped).
+const until = (f, timeoutMs, what) => pollUntil(f, timeoutMs, what, 20);
+const records = (path) => journalRecords(path, { skipTorn: true });
 
 const hc = [{ protocol: 'MESOS_HTTP', path: '/health', gracePeriodSeconds: 60, intervalSeconds: 10, maxConsecutiveFailures: 3 }];
 const sim = await startSimulator({
@@ -77,29 +58,14 @@ const zk = await startZooKeeper({ tickTime: 200 });
 const dir = mkdtempSync(join(tmpdir(), 'bench-failover-'));
 const zkUrl = `zk://${zk.connect}/bench-failover`;
 
-const env = (journal) => {
-  const e = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MONKEY_') && k !== 'MARATHON_APP_ID' && k !== 'PORT0' && k !== 'MESOS_TASK_ID') e[k] = v;
-  return {
-    ...e,
-    MONKEY_MARATHON_URLS: sim.marathonUrl,
-    MONKEY_MESOS_URL: sim.mesosUrl,
-    MONKEY_JOURNAL: journal,
-    MONKEY_OFFICE_HOURS: 'always',
-    MONKEY_MIN_TASK_AGE: '0',
-    MONKEY_RECOVERY_POLL_MS: '100',
-    MONKEY_PORT: '0',
-    MONKEY_HOST: '127.0.0.1',
-    MONKEY_CRON: '* * * * * *',
-    MONKEY_JITTER: '0',
-    MONKEY_DRY_RUN: 'false',
+const env = (journal) =>
+  daemonEnv(sim, journal, {
     MONKEY_MIN_KILL_INTERVAL: '60',
     MONKEY_SEED: 'bench-failover',
     MONKEY_ZK: zkUrl,
     MONKEY_ZK_SESSION_TIMEOUT_MS: String(SESSION_MS),
     MONKEY_LOG_FORMAT: 'json',
-  };
-};
+  });
 
 const daemons = [];
 let started = 0;

@@ -1,27 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import type { RunningSim } from '../../src/sim/index.js';
-import { daemonEnv, runCli, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { daemonEnv, journalRecords, runCli, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
 import { app, kills, simWith } from './scenarios.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The journal as a crash leaves it: a torn last line is skipped, like the daemon does. */
-function records(path: string): Json[] {
-  if (!existsSync(path)) return [];
-  const out: Json[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    try {
-      if (line.trim() !== '') out.push(JSON.parse(line) as Json);
-    } catch {
-      // torn by kill -9
-    }
-  }
-  return out;
-}
 
 describe('journal safety with real processes (kill -9, two writers, a full disk, a recorded pause)', function () {
   this.timeout(150_000);
@@ -56,7 +42,7 @@ describe('journal safety with real processes (kill -9, two writers, a full disk,
     }
     // Let requests in flight land.
     await new Promise((r) => setTimeout(r, 200));
-    const all = records(journal);
+    const all = journalRecords(journal, { skipTorn: true });
     const intents = all.filter((r) => r.type === 'kill-intent');
     const answered = new Set(all.filter((r) => r.type === 'kill-answer').map((r) => r.cycleId as string));
     const requests = sim.killRequests.map((k) => k.ids.join(','));
@@ -172,7 +158,7 @@ describe('journal safety with real processes (kill -9, two writers, a full disk,
       await daemon.waitFor((o) => o.stdout.includes('the journal is writable again'), 10_000, 'recovery');
       await daemon.waitFor(() => kills(sim!) > 0, 10_000, 'a kill once the journal works');
       assert.equal((await fetch(`${url}/ready`)).status, 200);
-      const intents = records(journal).filter((r) => r.type === 'kill-intent');
+      const intents = journalRecords(journal, { skipTorn: true }).filter((r) => r.type === 'kill-intent');
       assert.equal(intents.length, kills(sim));
       daemon.signal('SIGTERM');
       await daemon.exited;

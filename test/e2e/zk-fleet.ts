@@ -4,10 +4,12 @@
  * simulator saw came from.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningSim } from '../../src/sim/index.js';
-import { daemonEnv, startCli, type RunningCli } from '../helpers/cli.js';
+import { sleep, until } from '../../scripts/shared.mjs';
+import { daemonEnv, journalRecords, startCli, tempDir, type RunningCli } from '../helpers/cli.js';
+import { zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
+import { simWith } from './scenarios.js';
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -21,40 +23,16 @@ export interface Monkey {
   url: string;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until<T>(f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-/** The journal as a crash leaves it: a torn last line is skipped, like the daemon does. */
-export function records(path: string): Json[] {
-  if (!existsSync(path)) return [];
-  const out: Json[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    try {
-      if (line.trim() !== '') out.push(JSON.parse(line) as Json);
-    } catch {
-      // torn by kill -9
-    }
-  }
-  return out;
-}
+export { sleep, until };
 
 /** Cycle records that are not skips: what only a leader writes. */
 export function cycles(m: Monkey): Json[] {
-  return records(m.journal).filter((r) => r.type === 'cycle' && r.outcome !== 'skipped');
+  return journalRecords(m.journal, { skipTorn: true }).filter((r) => r.type === 'cycle' && r.outcome !== 'skipped');
 }
 
 /** Task ids of the kill intents a journal holds whose request may have left (not withdrawn before it). */
 export function journaledKills(m: Monkey): Set<string> {
-  const all = records(m.journal);
+  const all = journalRecords(m.journal, { skipTorn: true });
   const withdrawn = new Set(all.filter((r) => r.type === 'kill-answer' && r.outcome === 'withdrawn').map((r) => r.cycleId as string));
   return new Set(all.filter((r) => r.type === 'kill-intent' && !withdrawn.has(r.cycleId as string)).flatMap((r) => r.taskIds as string[]));
 }
@@ -154,6 +132,63 @@ export class Fleet {
   cleanup(): void {
     for (const m of this.monkeys) m.cli.cleanup();
   }
+}
+
+/** What a file of these tests shares: read inside the tests, never at load time. */
+export interface ZkE2e {
+  /** One server for the file, tick 200 ms. */
+  readonly zk: ZooKeeperServer;
+  /** The test's own temporary directory. */
+  readonly dir: string;
+  /** A simulated cluster with these apps (scenarios.ts simWith), closed after the test. */
+  sim(apps: Record<string, unknown>[]): Promise<RunningSim>;
+  /** A fleet on `sim`, this server and the test's directory; its daemons are killed after the test. */
+  fleet(sim: RunningSim, extra?: Record<string, string>): Fleet;
+}
+
+/**
+ * Registers the mocha hooks of a file of these tests (call it inside `describe`): a ZooKeeper server
+ * for the file (the suite skips where none can start), a temporary directory per test, and after
+ * each test its daemons killed and its simulator closed. The server is resumed before it is stopped,
+ * in case a test left it SIGSTOPped.
+ */
+export function zkE2e(dirPrefix: string): ZkE2e {
+  let zk: ZooKeeperServer | undefined;
+  let dir = '';
+  let sim: RunningSim | undefined;
+  let fleet: Fleet | undefined;
+  before(async function () {
+    zk = await zookeeperOrSkip(this, { tickTime: 200 });
+  });
+  after(async () => {
+    zk?.resume();
+    await zk?.stop();
+  });
+  beforeEach(() => {
+    dir = tempDir(dirPrefix);
+  });
+  afterEach(async () => {
+    fleet?.cleanup();
+    fleet = undefined;
+    await sim?.close();
+    sim = undefined;
+  });
+  return {
+    get zk() {
+      return zk!;
+    },
+    get dir() {
+      return dir;
+    },
+    async sim(apps) {
+      sim = await simWith(apps);
+      return sim;
+    },
+    fleet(s, extra) {
+      fleet = new Fleet(s, zk!.connect, dir, extra);
+      return fleet;
+    },
+  };
 }
 
 /** Which fleet member journaled each kill request the simulator saw (undefined: none did). */

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
-import type { RunningSim } from '../../src/sim/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
-import { app, simWith } from './scenarios.js';
-import { Fleet, cycles, journaledKills, killSources, records, sleep, until, type Json, type Monkey } from './zk-fleet.js';
+import { journalRecords } from '../helpers/cli.js';
+import { app } from './scenarios.js';
+import { Fleet, cycles, journaledKills, killSources, sleep, until, zkE2e, type Json, type Monkey } from './zk-fleet.js';
 
 /**
  * Issue 12 with real processes: daemons elect one leader on a real ZooKeeper (session timeout
@@ -20,36 +18,17 @@ const SLACK_MS = 1500;
 
 describe('several daemons on ZooKeeper: election, failover, fencing (real processes)', function () {
   this.timeout(180_000);
-  let zk: ZooKeeperServer;
-  let sim: RunningSim | undefined;
-  let fleet: Fleet | undefined;
-  let dir: string;
-
-  before(async function () {
-    zk = await zookeeperOrSkip(this, { tickTime: 200 });
-  });
-  after(async () => {
-    await zk.stop();
-  });
-  beforeEach(() => {
-    dir = tempDir('monkey-zk-');
-  });
-  afterEach(async () => {
-    fleet?.cleanup();
-    fleet = undefined;
-    await sim?.close();
-    sim = undefined;
-  });
+  const t = zkE2e('monkey-zk-');
 
   const others = (f: Fleet, m: Monkey): Monkey[] => f.monkeys.filter((x) => x !== m);
 
   it('three daemons: exactly one leader, only it runs cycles, and the kills the simulator saw are the kills it journaled', async () => {
-    sim = await simWith(Array.from({ length: 20 }, (_, i) => app(`/ha/app-${String(i).padStart(2, '0')}`)));
-    fleet = new Fleet(sim, zk.connect, dir);
+    const sim = await t.sim(Array.from({ length: 20 }, (_, i) => app(`/ha/app-${String(i).padStart(2, '0')}`)));
+    const fleet = t.fleet(sim);
     for (let i = 0; i < 3; i++) await fleet.start();
     const leader = await fleet.leader(10_000);
     const standbys = others(fleet, leader);
-    await until(async () => ((await fleet!.status(leader))?.zk?.members === 3 ? true : undefined), 5_000, 'the leader to count three members');
+    await until(async () => ((await fleet.status(leader))?.zk?.members === 3 ? true : undefined), 5_000, 'the leader to count three members');
     const status = (await fleet.status(standbys[0]!))!;
     assert.equal(status.role, 'standby');
     assert.equal(status.zk.session, 'connected');
@@ -63,7 +42,7 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
     await fleet.stop();
 
     for (const m of standbys) {
-      const kept = records(m.journal).filter((r) => r.type === 'cycle' || r.type === 'kill-intent' || r.type === 'kill-answer');
+      const kept = journalRecords(m.journal, { skipTorn: true }).filter((r) => r.type === 'cycle' || r.type === 'kill-intent' || r.type === 'kill-answer');
       assert.deepEqual(kept, [], `${m.name} was a standby: its journal holds no cycle and no kill`);
     }
     const seen = sim.killRequests.flatMap((k) => [...k.ids]).sort();
@@ -75,15 +54,15 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
 
   it('kill -9 the leader: a standby takes over within the session timeout and one cycle, and honours its last kill (minimum time between kills)', async () => {
     // One app: once it is killed, the 60-minute minimum time between kills forbids the next kill.
-    sim = await simWith([app('/ha/only')]);
-    fleet = new Fleet(sim, zk.connect, dir);
+    const sim = await t.sim([app('/ha/only')]);
+    const fleet = t.fleet(sim);
     await fleet.start();
     await fleet.start();
     const leader = await fleet.leader(10_000);
     const [standby] = others(fleet, leader);
-    await until(() => (sim!.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
+    await until(() => (sim.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
     // The standby sees the kill in the shared state (/status shared.lastKillAt).
-    const seen = await until(async () => (await fleet!.status(standby!))?.shared?.lastKillAt?.['/ha/only'] as string | undefined, 5_000, "the kill in the standby's view of the shared state");
+    const seen = await until(async () => (await fleet.status(standby!))?.shared?.lastKillAt?.['/ha/only'] as string | undefined, 5_000, "the kill in the standby's view of the shared state");
     assert.ok(Date.parse(seen) <= Date.now());
 
     const killedAt = Date.now();
@@ -104,13 +83,13 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
   });
 
   it('kill -9 a leader halted by a weakness: the new leader stays halted and kills nothing', async () => {
-    sim = await simWith([app('/ha/weak', { weakness: 'never-healthy' })]);
-    fleet = new Fleet(sim, zk.connect, dir, { MONKEY_RECOVERY_TIMEOUT: '1' });
+    const sim = await t.sim([app('/ha/weak', { weakness: 'never-healthy' })]);
+    const fleet = t.fleet(sim, { MONKEY_RECOVERY_TIMEOUT: '1' });
     await fleet.start();
     await fleet.start();
     const leader = await fleet.leader(10_000);
     const [standby] = others(fleet, leader);
-    const halted = await until(async () => (await fleet!.status(standby!))?.halted as Json | null | undefined ?? undefined, 15_000, 'the halt in the standby’s view');
+    const halted = await until(async () => (await fleet.status(standby!))?.halted as Json | null | undefined ?? undefined, 15_000, 'the halt in the standby’s view');
     assert.equal(halted.appId, '/ha/weak');
     assert.equal((await fleet.status(standby!))!.canAct.reason, 'halted');
     assert.ok((await fleet.status(standby!))!.quarantined['/ha/weak']);
@@ -118,10 +97,10 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
 
     leader.cli.signal('SIGKILL');
     await leader.cli.exited;
-    await until(async () => ((await fleet!.status(standby!))?.role === 'leader' ? true : undefined), SESSION_MS + SLACK_MS + 2_000, 'the standby to lead');
+    await until(async () => ((await fleet.status(standby!))?.role === 'leader' ? true : undefined), SESSION_MS + SLACK_MS + 2_000, 'the standby to lead');
     const skipped = await until(
       () => {
-        const s = records(standby!.journal).filter((r) => r.type === 'cycle');
+        const s = journalRecords(standby!.journal, { skipTorn: true }).filter((r) => r.type === 'cycle');
         return s.length >= 3 ? s : undefined;
       },
       10_000,
@@ -136,11 +115,11 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
 
   it('a leader stopped (SIGSTOP) past its session timeout and then continued is deposed and sends no kill: 20 tries, zero kills', async () => {
     // Ten apps and no minimum time between kills: the leader kills at almost every slot.
-    sim = await simWith(Array.from({ length: 10 }, (_, i) => app(`/ha/fence-${i}`)));
-    fleet = new Fleet(sim, zk.connect, dir, { MONKEY_MIN_KILL_INTERVAL: '0', MONKEY_ZK_SESSION_TIMEOUT_MS: '1000' });
+    const sim = await t.sim(Array.from({ length: 10 }, (_, i) => app(`/ha/fence-${i}`)));
+    const fleet = t.fleet(sim, { MONKEY_MIN_KILL_INTERVAL: '0', MONKEY_ZK_SESSION_TIMEOUT_MS: '1000' });
     await fleet.start();
     await fleet.start();
-    await until(() => (sim!.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
+    await until(() => (sim.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
     const violations: string[] = [];
     const tries = 20;
     const random = seedrandom('zk fencing moments');
@@ -151,10 +130,10 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
       await sleep(Math.floor(random() * CYCLE_MS));
       const stoppedAt = Date.now();
       leader.cli.signal('SIGSTOP');
-      await until(async () => ((await fleet!.status(standby!))?.role === 'leader' ? true : undefined), 10_000, `try ${i}: the standby to take over`);
+      await until(async () => ((await fleet.status(standby!))?.role === 'leader' ? true : undefined), 10_000, `try ${i}: the standby to take over`);
       leader.cli.signal('SIGCONT');
       // Deposed: it rejoins as a standby with a new session.
-      await until(async () => ((await fleet!.status(leader))?.role === 'standby' ? true : undefined), 10_000, `try ${i}: the old leader to find itself a standby`);
+      await until(async () => ((await fleet.status(leader))?.role === 'standby' ? true : undefined), 10_000, `try ${i}: the old leader to find itself a standby`);
       await sleep(300);
       for (const k of killSources(sim, fleet)) {
         if (k.by === leader.name && k.at > stoppedAt) violations.push(`try ${i}: ${leader.name} killed ${k.ids.join(',')} ${k.at - stoppedAt} ms after it was stopped`);
@@ -169,17 +148,17 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
   });
 
   it('pause on a standby stops the leader; two pauses at once lose nothing; resume on one resumes all', async () => {
-    sim = await simWith(Array.from({ length: 10 }, (_, i) => app(`/ha/pause-${i}`)));
-    fleet = new Fleet(sim, zk.connect, dir, { MONKEY_MIN_KILL_INTERVAL: '0' });
+    const sim = await t.sim(Array.from({ length: 10 }, (_, i) => app(`/ha/pause-${i}`)));
+    const fleet = t.fleet(sim, { MONKEY_MIN_KILL_INTERVAL: '0' });
     await fleet.start();
     await fleet.start();
     const leader = await fleet.leader(10_000);
     const [standby] = others(fleet, leader);
-    await until(() => (sim!.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
+    await until(() => (sim.killRequests.length >= 1 ? true : undefined), 15_000, 'the first kill');
 
     const paused = await fleet.control(standby!, '/pause', { reason: 'game day review', by: 'alice' });
     assert.equal(paused.status, 200, JSON.stringify(paused.json));
-    await until(async () => ((await fleet!.status(leader))?.paused?.by === 'alice' ? true : undefined), 5_000, 'the leader to see the pause');
+    await until(async () => ((await fleet.status(leader))?.paused?.by === 'alice' ? true : undefined), 5_000, 'the leader to see the pause');
     const pausedAt = Date.now();
     for (const m of fleet.monkeys) {
       const s: Json = (await fleet.status(m))!;
@@ -190,18 +169,18 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
     await sleep(2_500);
     assert.equal(sim.killRequests.filter((k) => k.at > pausedAt).length, 0, 'no kill once the leader knew of the pause');
     assert.equal(sim.killRequests.length, killsAtPause);
-    assert.ok(records(leader.journal).some((r) => r.type === 'cycle' && r.outcome === 'skipped' && r.gate?.reason === 'paused'), "the leader's slots are skipped as paused");
-    assert.ok(records(standby!.journal).some((r) => r.type === 'pause' && r.by === 'alice'), 'the standby journaled the pause it received');
+    assert.ok(journalRecords(leader.journal, { skipTorn: true }).some((r) => r.type === 'cycle' && r.outcome === 'skipped' && r.gate?.reason === 'paused'), "the leader's slots are skipped as paused");
+    assert.ok(journalRecords(standby!.journal, { skipTorn: true }).some((r) => r.type === 'pause' && r.by === 'alice'), 'the standby journaled the pause it received');
 
     // Resume on the leader, then two pauses at once on both instances.
     assert.equal((await fleet.control(leader, '/resume', { by: 'bob' })).status, 200);
-    await until(async () => ((await fleet!.roles()).length === 2 && (await Promise.all(fleet!.monkeys.map((m) => fleet!.status(m)))).every((s) => s?.paused === null) ? true : undefined), 5_000, 'all resumed');
+    await until(async () => ((await fleet.roles()).length === 2 && (await Promise.all(fleet.monkeys.map((m) => fleet.status(m)))).every((s) => s?.paused === null) ? true : undefined), 5_000, 'all resumed');
     const [a, b] = await Promise.all([fleet.control(leader, '/pause', { by: 'carol', reason: 'first' }), fleet.control(standby!, '/pause', { by: 'dave', reason: 'second' })]);
     assert.equal(a.status, 200, JSON.stringify(a.json));
     assert.equal(b.status, 200, JSON.stringify(b.json));
     const statuses = await until(
       async () => {
-        const all = await Promise.all(fleet!.monkeys.map((m) => fleet!.status(m)));
+        const all = await Promise.all(fleet.monkeys.map((m) => fleet.status(m)));
         return all.every((s) => s?.paused !== null && s?.paused !== undefined) ? all : undefined;
       },
       5_000,
@@ -210,13 +189,13 @@ describe('several daemons on ZooKeeper: election, failover, fencing (real proces
     const by = statuses[0]!.shared.paused.by as string;
     assert.ok(['carol', 'dave'].includes(by));
     for (const s of statuses) assert.equal(s!.shared.paused.by, by, 'one pause, the same everywhere');
-    assert.ok(records(leader.journal).some((r) => r.type === 'pause' && r.by === 'carol'), 'the leader journaled the pause it received');
-    assert.ok(records(standby!.journal).some((r) => r.type === 'pause' && r.by === 'dave'), 'the standby journaled the pause it received');
+    assert.ok(journalRecords(leader.journal, { skipTorn: true }).some((r) => r.type === 'pause' && r.by === 'carol'), 'the leader journaled the pause it received');
+    assert.ok(journalRecords(standby!.journal, { skipTorn: true }).some((r) => r.type === 'pause' && r.by === 'dave'), 'the standby journaled the pause it received');
 
     // One resume, on the standby, clears it for all.
     assert.equal((await fleet.control(standby!, '/resume', { by: 'erin' })).status, 200);
-    await until(async () => ((await Promise.all(fleet!.monkeys.map((m) => fleet!.status(m)))).every((s) => s?.paused === null && s?.halted === null) ? true : undefined), 5_000, 'all resumed');
+    await until(async () => ((await Promise.all(fleet.monkeys.map((m) => fleet.status(m)))).every((s) => s?.paused === null && s?.halted === null) ? true : undefined), 5_000, 'all resumed');
     const before = sim.killRequests.length;
-    await until(() => (sim!.killRequests.length > before ? true : undefined), 10_000, 'kills again after the resume');
+    await until(() => (sim.killRequests.length > before ? true : undefined), 10_000, 'kills again after the resume');
   });
 });

@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import type { RunningSim } from '../../src/sim/index.js';
-import { tempDir } from '../helpers/cli.js';
-import { zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
-import { app, simWith } from './scenarios.js';
-import { Fleet, sleep, until, type Json } from './zk-fleet.js';
+import { app } from './scenarios.js';
+import { sleep, until, zkE2e, type Json } from './zk-fleet.js';
 
 /**
  * ZooKeeper itself goes away (issue 12): suspended with SIGSTOP (it holds its sockets and answers
@@ -11,31 +8,18 @@ import { Fleet, sleep, until, type Json } from './zk-fleet.js';
  */
 describe('ZooKeeper suspended, then killed, then back (real processes)', function () {
   this.timeout(120_000);
-  let zk: ZooKeeperServer | undefined;
-  let sim: RunningSim | undefined;
-  let fleet: Fleet | undefined;
+  const t = zkE2e('monkey-zk-outage-');
 
-  afterEach(async () => {
-    fleet?.cleanup();
-    fleet = undefined;
-    await sim?.close();
-    sim = undefined;
-    zk?.resume();
-    await zk?.stop();
-    zk = undefined;
-  });
-
-  it('no kill is sent once ZooKeeper stops answering; when it is back, exactly one leader again, and it kills again', async function () {
-    zk = await zookeeperOrSkip(this, { tickTime: 200 });
-    sim = await simWith(Array.from({ length: 10 }, (_, i) => app(`/outage/app-${i}`)));
-    fleet = new Fleet(sim, zk.connect, tempDir('monkey-zk-outage-'), { MONKEY_MIN_KILL_INTERVAL: '0' });
+  it('no kill is sent once ZooKeeper stops answering; when it is back, exactly one leader again, and it kills again', async () => {
+    const sim = await t.sim(Array.from({ length: 10 }, (_, i) => app(`/outage/app-${i}`)));
+    const fleet = t.fleet(sim, { MONKEY_MIN_KILL_INTERVAL: '0' });
     await fleet.start();
     await fleet.start();
     await fleet.leader(10_000);
-    await until(() => (sim!.killRequests.length >= 2 ? true : undefined), 15_000, 'the leader killing');
+    await until(() => (sim.killRequests.length >= 2 ? true : undefined), 15_000, 'the leader killing');
 
     const suspendedAt = Date.now();
-    zk.suspend();
+    t.zk.suspend();
     // Well past the 1.5 s session timeout: the leader's session is suspended, then lost.
     await sleep(3_500);
     for (const m of fleet.monkeys) {
@@ -47,7 +31,7 @@ describe('ZooKeeper suspended, then killed, then back (real processes)', functio
       assert.equal(((await ready.json()) as { reason: string }).reason, 'zk-disconnected');
       assert.match(await (await fetch(`${m.url}/metrics`)).text(), /^marathon_monkey_zk_session_up 0$/m);
     }
-    zk.kill();
+    t.zk.kill();
     await sleep(1_500);
     // A kill whose fencing transaction ZooKeeper had already answered may still have been on its
     // way to Marathon at the instant of the suspension: a few milliseconds over loopback. Anything
@@ -55,11 +39,11 @@ describe('ZooKeeper suspended, then killed, then back (real processes)', functio
     const late = sim.killRequests.filter((k) => k.at > suspendedAt + 50);
     assert.deepEqual(late, [], 'no kill request after ZooKeeper stopped answering');
 
-    await zk.restart();
+    await t.zk.restart();
     const leader = await fleet.leader(20_000);
     assert.ok(leader);
     const before = sim.killRequests.length;
-    await until(() => (sim!.killRequests.length > before ? true : undefined), 15_000, 'kills again once ZooKeeper is back');
+    await until(() => (sim.killRequests.length > before ? true : undefined), 15_000, 'kills again once ZooKeeper is back');
     // Still exactly one leader.
     const roles = await fleet.roles();
     assert.deepEqual(roles.filter((r) => r === 'leader').length, 1, JSON.stringify(roles));

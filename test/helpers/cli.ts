@@ -3,10 +3,13 @@
  * way an operator's scripts do: arguments, environment, exit code, stdout, stderr, signals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// The environment and the journal reader are shared with the benchmarks that run the built CLI.
+export { cleanEnv, daemonEnv, journalRecords, simEnv, type SimUrls } from '../../scripts/shared.mjs';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -15,44 +18,6 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
-}
-
-/** A clean environment: nothing of the developer's MONKEY_* settings leaks into a test. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MONKEY_') && k !== 'MARATHON_APP_ID' && k !== 'PORT0') env[k] = v;
-  return { ...env, ...extra };
-}
-
-/** Where the simulator a test started answers. */
-export interface SimUrls {
-  marathonUrl: string;
-  mesosUrl: string;
-}
-
-/** A one-shot command (once, plan, explain) against the simulator: always office hours, no minimum task age. */
-export function simEnv(sim: SimUrls, journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return cleanEnv({
-    MONKEY_MARATHON_URLS: sim.marathonUrl,
-    MONKEY_MESOS_URL: sim.mesosUrl,
-    MONKEY_JOURNAL: journal,
-    MONKEY_OFFICE_HOURS: 'always',
-    MONKEY_MIN_TASK_AGE: '0',
-    MONKEY_RECOVERY_POLL_MS: '100',
-    ...extra,
-  });
-}
-
-/** The daemon against the simulator: a slot every second, real kills, a free port on 127.0.0.1. */
-export function daemonEnv(sim: SimUrls, journal: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return simEnv(sim, journal, {
-    MONKEY_PORT: '0',
-    MONKEY_HOST: '127.0.0.1',
-    MONKEY_CRON: '* * * * * *',
-    MONKEY_JITTER: '0',
-    MONKEY_DRY_RUN: 'false',
-    ...extra,
-  });
 }
 
 export function tempDir(prefix = 'monkey-e2e-'): string {
@@ -111,13 +76,4 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs =
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The journal's records as parsed JSON (empty when the file does not exist yet). */
-export function journalRecords(path: string): Record<string, any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import zookeeper from 'node-zookeeper-client';
 import type { KillAnswer, KillIntent, KillLedger } from '../../src/domain/ports.js';
 import type { Victim } from '../../src/domain/record.js';
+import { until } from '../../scripts/shared.mjs';
 import { ZkCoordinator, type ZkCoordinatorOptions } from '../../src/zk/index.js';
 import { uniqueRoot, zkUrl, zookeeperOrSkip, type ZooKeeperServer } from '../helpers/zookeeper.js';
 
@@ -10,15 +11,8 @@ export const SESSION_MS = 1500;
 
 /** Polls `pred` every 20 ms until it holds; fails after `ms` naming `what`. */
 export async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await pred()) return;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(async () => ((await pred()) ? true : undefined), ms, what, 20);
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Starts coordinators and closes them all in `closeAll` (an after hook). */
 export class Fleet {
