@@ -28,6 +28,7 @@
 // plan cycle's wall time but not the client's work), and the CPU time the cycle process spent.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median, receive } from './shared.mjs';
 
 const APPS = Number(process.env.BENCH_APPS ?? 5000);
 const TASKS_PER_APP = Number(process.env.BENCH_TASKS_PER_APP ?? 10);
@@ -186,31 +187,10 @@ function runChild(args, execArgv = []) {
   return fork(fileURLToPath(import.meta.url), args, { env: { ...process.env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-/** The next message of `type` from a child; rejects if the child exits first. */
-function receive(child, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg) => {
-      if (msg.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(msg.value);
-    };
-    const onExit = (code) => reject(new Error(`child ${child.pid} exited with ${code} before sending ${type}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
 function ask(child, type, extra = {}) {
   const answer = receive(child, type);
   child.send({ type, ...extra });
   return answer;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function gc() {

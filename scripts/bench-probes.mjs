@@ -38,6 +38,7 @@
 import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { median, receive, sleep } from './shared.mjs';
 
 const APPS = Number(process.env.BENCH_APPS ?? 100);
 const TASKS = Number(process.env.BENCH_TASKS ?? 3);
@@ -264,31 +265,6 @@ async function monkeyChild(withProbes, { marathonUrls, mesosUrl }) {
     },
   });
   process.exit(0);
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** The next message of `type` from the child; rejects if it exits first. */
-function receive(child, type) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (msg) => {
-      if (msg.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(msg.value);
-    };
-    const onExit = (code) => reject(new Error(`child ${child.pid} exited with ${code} before sending ${type}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
 }
 
 /** Sends `{type: send}` and waits for the answer of type `type`. */

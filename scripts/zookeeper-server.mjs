@@ -7,10 +7,10 @@
 // zookeeper-server.d.mts.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
+import { freePort, sleep } from './shared.mjs';
 
 /** The jar Debian installs; its manifest's Class-Path names every dependency under /usr/share/java. */
 const DEBIAN_JAR = '/usr/share/java/zookeeper.jar';
@@ -26,19 +26,6 @@ export function zookeeperUnavailable() {
   if (java.error || java.status !== 0) return 'java is not installed (ZooKeeper needs it): run scripts/test-tools.sh as root, or apt-get install default-jre-headless';
   return undefined;
 }
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Resolves once a client gets a session from the server at `connect`. Each attempt has its own
