@@ -483,15 +483,26 @@ describe('sim: serving apps (real task and service endpoints on 127.0.0.1)', () 
     assert.equal((await get(x.labels['monkey.probe.http'] as string)).status, 200);
   });
 
-  it('the demo scenario serves one app, with lb-lag', async () => {
+  it('the demo scenario serves three apps: a healthy one probed per task, two behind a lagging balancer', async () => {
     const demo = loadScenario(new URL('../../config/demo-scenario.json', import.meta.url).pathname);
     const servingApps = demo.apps.filter((x) => x.serve !== undefined);
-    assert.equal(servingApps.length, 1);
-    assert.equal(servingApps[0]?.weakness.kind, 'lb-lag');
+    assert.deepEqual(
+      servingApps.map((x) => [x.id, x.weakness.kind]),
+      [
+        ['/shop/catalog', 'none'],
+        ['/shop/checkout', 'lb-lag'],
+        ['/demo/session-cache', 'lb-lag'],
+      ],
+    );
     const s = await boot(demo);
-    const a = await app(s, servingApps[0]?.id ?? '');
-    assert.equal((await get(taskUrl(a.tasks[0]))).status, 200);
-    assert.equal((await get(a.labels.service as string)).status, 200);
+    const catalog = await app(s, '/shop/catalog');
+    assert.equal(catalog.labels['monkey.probe.http'], '/health');
+    for (const t of catalog.tasks) assert.equal((await get(taskUrl(t))).status, 200);
+    for (const id of ['/shop/checkout', '/demo/session-cache']) {
+      const a = await app(s, id);
+      assert.equal(a.labels['monkey.probe.http'], a.labels.service, `${id} probes its balancer`);
+      assert.equal((await get(a.labels.service as string)).status, 200);
+    }
   });
 
   it('marathon-monkey sim prints each service endpoint', async () => {
