@@ -95,9 +95,8 @@ export interface ProbeObservation {
   /** Latency of the successful probes; null when none succeeded. */
   latencyMs: { p50: number; p95: number; max: number } | null;
   /**
-   * The probes passed again after Marathon reported the app recovered, within the recovery timeout:
-   * three whole rounds in a row (src/probe/prober.ts STEADY_ROUNDS), or a run of passing rounds up to
-   * the deadline.
+   * A whole round passed after Marathon reported the app recovered, within the recovery timeout
+   * (sampling goes on for two more rounds after it: src/probe/prober.ts FOLLOW_UP_ROUNDS).
    */
   passedAgain: boolean;
   /** From the kill answer to the first fully passing round after Marathon's recovery; null when none. */

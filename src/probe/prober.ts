@@ -23,11 +23,13 @@ type Parsed = { kind: 'none' } | { kind: 'probes'; spec: ProbeSpec; checks: stri
 /** Failure kinds kept per observation: the most frequent; the rest are counted in `failures` only. */
 const MAX_FAILURE_KINDS = 5;
 /**
- * Passing rounds in a row that make the service "back": one passing round after a kill can be
- * luck (a balancer still routing to the dead task answers every other request), and stopping
- * there would cut the outage short.
+ * Rounds still sampled after the first passing round once the app is back: one passing round can
+ * be luck (a balancer still routing to the dead task answers every other request), and stopping
+ * there would leave the errors that follow out of the figures. A bounded number, not "until N pass
+ * in a row": a service that keeps failing a third of its requests would then be sampled until its
+ * recovery deadline (minutes) for a verdict its error rate already gives.
  */
-export const STEADY_ROUNDS = 3;
+export const FOLLOW_UP_ROUNDS = 2;
 
 /**
  * The domain's ServiceProber on the probe engine: the labels (parsed once per labels object), one
@@ -166,8 +168,8 @@ class SamplingWatch implements ProbeWatch {
   }
 
   passedSince(since: number, until: number, signal?: AbortSignal): Promise<number | null> {
-    const found = (): number | undefined => steadySince(this.rounds, since, until, false);
-    const atDeadline = (): number | null => steadySince(this.rounds, since, until, true) ?? null;
+    const found = (): number | undefined => backSince(this.rounds, since, until, false);
+    const atDeadline = (): number | null => backSince(this.rounds, since, until, true) ?? null;
     const now = found();
     if (now !== undefined) return Promise.resolve(now);
     if (this.ended || this.controller.signal.aborted || signal?.aborted === true) return Promise.resolve(atDeadline());
@@ -256,24 +258,12 @@ function failureKinds(samples: readonly Sample[], timeoutMs: number): Record<str
 }
 
 /**
- * When the service came back between `since` and `until` (round starts): the end of the first of
- * STEADY_ROUNDS passing rounds in a row. At the deadline (`final`) a shorter run of passes that
- * lasts to the last round counts too: the probes passed again, only the time ran out to see them
- * pass longer.
+ * When the service came back between `since` and `until` (round starts): the end of the first
+ * round that passed, once FOLLOW_UP_ROUNDS more rounds have been sampled after it — or at once at
+ * the deadline (`final`). Undefined while that is not known yet, or when no round passed.
  */
-export function steadySince(rounds: readonly { at: number; endedAt: number; pass: boolean }[], since: number, until: number, final: boolean): number | undefined {
-  let start: number | undefined;
-  let run = 0;
-  for (const r of rounds) {
-    if (r.at < since) continue;
-    if (r.at > until) break;
-    if (!r.pass) {
-      start = undefined;
-      run = 0;
-      continue;
-    }
-    start ??= r.endedAt;
-    if (++run >= STEADY_ROUNDS) return start;
-  }
-  return final ? start : undefined;
+export function backSince(rounds: readonly { at: number; endedAt: number; pass: boolean }[], since: number, until: number, final: boolean): number | undefined {
+  const i = rounds.findIndex((r) => r.at >= since && r.at <= until && r.pass);
+  if (i < 0) return undefined;
+  return final || rounds.length - 1 - i >= FOLLOW_UP_ROUNDS ? rounds[i]!.endedAt : undefined;
 }

@@ -4,7 +4,7 @@ import type { ProbeRound } from '../../src/domain/ports.js';
 import { ManualClock } from '../../src/platform/clock.js';
 import { parseHostAllowList, type HostAllowList } from '../../src/platform/host-allow.js';
 import type { ProbeOptions, ProbeResult } from '../../src/probe/probe.js';
-import { failureKind, ServiceProbes, STEADY_ROUNDS, steadySince } from '../../src/probe/prober.js';
+import { backSince, failureKind, FOLLOW_UP_ROUNDS, ServiceProbes } from '../../src/probe/prober.js';
 import type { ProbeTarget } from '../../src/probe/targets.js';
 import { app, task } from '../chaos/fixtures.js';
 
@@ -109,19 +109,18 @@ describe('ServiceProbes: one round before the kill (check)', () => {
   });
 });
 
-describe('steadySince: when the service is back after a kill', () => {
+describe('backSince: when the service is back after a kill', () => {
   const r = (at: number, pass: boolean) => ({ at, endedAt: at + 5, pass });
   const table: [string, ReturnType<typeof r>[], number, number, boolean, number | undefined][] = [
-    ['three passes in a row: the end of the first', [r(0, false), r(100, true), r(200, true), r(300, true)], 0, 1000, false, 105],
-    ['a lucky pass between failures is not back (a balancer still routing to the dead task)', [r(0, true), r(100, false), r(200, true), r(300, true), r(400, true)], 0, 1000, false, 205],
-    ['two passes are not yet steady', [r(0, false), r(100, true), r(200, true)], 0, 1000, false, undefined],
-    ['at the deadline a run of passes up to the last round counts', [r(0, false), r(100, true), r(200, true)], 0, 1000, true, 105],
-    ['at the deadline a pass followed by a failure does not', [r(0, true), r(100, false)], 0, 1000, true, undefined],
-    ['rounds before `since` do not count', [r(0, true), r(100, true), r(200, true), r(300, false)], 150, 1000, true, undefined],
+    ['the first passing round, once two more rounds were sampled after it', [r(0, false), r(100, true), r(200, false), r(300, true)], 0, 1000, false, 105],
+    ['not known until two more rounds are sampled (a lucky round between failures shows in the figures)', [r(0, false), r(100, true), r(200, false)], 0, 1000, false, undefined],
+    ['at the deadline the first passing round counts at once', [r(0, false), r(100, true)], 0, 1000, true, 105],
+    ['no passing round: not back, even at the deadline', [r(0, false), r(100, false), r(200, false)], 0, 1000, true, undefined],
+    ['rounds before `since` do not count', [r(0, true), r(100, false), r(200, false), r(300, false)], 50, 1000, true, undefined],
     ['rounds after `until` do not count', [r(0, false), r(100, false), r(200, true)], 0, 150, true, undefined],
   ];
   for (const [what, rounds, since, until, final, expected] of table) {
-    it(what, () => assert.equal(steadySince(rounds, since, until, final), expected));
+    it(what, () => assert.equal(backSince(rounds, since, until, final), expected));
   }
 });
 
@@ -147,9 +146,9 @@ describe('ServiceProbes: sampling during the kill (watch)', () => {
     void passed.then((v) => (settled = v));
     await clock.advance(100);
     await clock.advance(100);
-    assert.equal(settled, undefined, 'two passing rounds are not yet steady');
+    assert.equal(settled, undefined, `the passing round is followed by ${FOLLOW_UP_ROUNDS} more before the answer`);
     await clock.advance(100);
-    assert.equal(await passed, 1_000_200, `the first of ${STEADY_ROUNDS} passing rounds in a row from \`since\``);
+    assert.equal(await passed, 1_000_200, 'the first round from `since` in which all passed');
     const none = w.passedSince(1_000_300, 1_000_250);
     await clock.advance(50);
     assert.equal(await none, null, 'none by `until`');

@@ -147,7 +147,8 @@ export class ProbeWatches {
 
   /**
    * After the recovery watch of `appId`: when Marathon reported the app back, keeps sampling until the
-   * probes pass again (three rounds in a row: ServiceProbes.passedSince; or the recovery deadline, or shutdown); then stops the sampler and puts the
+   * probes pass again (a whole round, followed by two more sampled rounds: ServiceProbes.passedSince; or
+   * the recovery deadline, or shutdown); then stops the sampler and puts the
    * probe figures into `after`. The app is recovered only when Marathon says so and its probes pass
    * again; `timeToRecoverMs` is then the service's.
    */
