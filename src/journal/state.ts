@@ -1,5 +1,6 @@
 import type { KillAnswer, KillIntent } from '../domain/ports.js';
 import type { ChaosMemory, HaltState, QuarantineEntry } from '../domain/memory.js';
+import { foldAnswer, foldCycle, foldIntent, type FoldableMemory, type PendingIntent } from '../domain/memory-fold.js';
 import type { CycleRecord } from '../domain/record.js';
 import { streamJournal, type ReadOptions } from './journal.js';
 
@@ -39,14 +40,8 @@ export type KillIntentRecord = { type: 'kill-intent' } & Omit<KillIntent, 'victi
  */
 export type KillAnswerRecord = { type: 'kill-answer' } & KillAnswer;
 
-interface PendingIntent {
-  at: number;
-  /** lastKillAt of each victim app before the intent, to restore when nothing was killed. */
-  prev: Map<string, number | undefined>;
-}
-
 /** What the journal tells a (re)starting daemon: the cycle's memory plus status facts. */
-export interface JournalState extends ChaosMemory {
+export interface JournalState extends ChaosMemory, FoldableMemory {
   readonly lastKillAt: Map<string, number>;
   readonly quarantined: Map<string, QuarantineEntry>;
   halted: HaltState | null;
@@ -91,15 +86,11 @@ export function applyRecord<T extends { type: string }>(state: JournalState, rec
       applyCycle(state, record as unknown as CycleRecord);
       break;
     case 'kill-intent':
-      applyIntent(state, record as unknown as KillIntentRecord);
+      foldIntent(state, record as unknown as KillIntentRecord);
       break;
-    case 'kill-answer': {
-      const r = record as unknown as KillAnswerRecord;
-      if (r.outcome === 'rejected' || r.outcome === 'withdrawn') settleIntent(state, r.cycleId, new Set());
-      else if (r.outcome === 'answered') settleIntent(state, r.cycleId, new Set(r.killedAppIds ?? []));
-      else settleIntent(state, r.cycleId, null);
+    case 'kill-answer':
+      foldAnswer(state, record as unknown as KillAnswerRecord);
       break;
-    }
     case 'halt': {
       const r = record as unknown as Partial<HaltRecord>;
       state.halted = { since: str(r.time) ?? '', reason: str(r.reason) ?? 'halted by operator' };
@@ -125,67 +116,11 @@ export function applyRecord<T extends { type: string }>(state: JournalState, rec
   return state;
 }
 
-function applyIntent(state: JournalState, r: KillIntentRecord): void {
-  const at = Date.parse(r.time);
-  const prev = new Map<string, number | undefined>();
-  for (const v of r.victims) {
-    if (prev.has(v.appId)) continue;
-    const before = state.lastKillAt.get(v.appId);
-    prev.set(v.appId, before);
-    if (before === undefined || before < at) state.lastKillAt.set(v.appId, at);
-  }
-  state.pendingIntents.set(r.cycleId, { at, prev });
-}
-
-/**
- * Ends an intent. `killed` = the apps that were killed (their intent stands); every other victim
- * app gets back the lastKillAt it had, unless a later kill moved it since. null = keep all (the
- * outcome is unknown, so the intent counts).
- */
-function settleIntent(state: JournalState, cycleId: string, killed: ReadonlySet<string> | null): void {
-  const pending = state.pendingIntents.get(cycleId);
-  if (!pending) return;
-  state.pendingIntents.delete(cycleId);
-  if (killed === null) return;
-  for (const [appId, before] of pending.prev) {
-    if (killed.has(appId) || state.lastKillAt.get(appId) !== pending.at) continue;
-    if (before === undefined) state.lastKillAt.delete(appId);
-    else state.lastKillAt.set(appId, before);
-  }
-}
-
 function applyCycle(state: JournalState, r: CycleRecord): void {
   if (typeof r.cycleId === 'string' && typeof r.time === 'string') {
     state.lastCycle = { cycleId: r.cycleId, time: r.time, outcome: String(r.outcome) };
   }
-  for (const q of Array.isArray(r.quarantineLifted) ? r.quarantineLifted : []) state.quarantined.delete(q.appId);
-  // The cycle record settles an intent whose answer record was lost (its append failed).
-  if (state.pendingIntents.has(r.cycleId)) {
-    if (r.killStatus === 'rejected' || r.killStatus === 'withdrawn') settleIntent(state, r.cycleId, new Set());
-    else if (r.killStatus === 'answered' && r.killResponse) {
-      const matched = new Set(r.killResponse.matched);
-      settleIntent(state, r.cycleId, new Set(r.victims.filter((v) => matched.has(v.taskId)).map((v) => v.appId)));
-    } else if (r.killStatus !== undefined) settleIntent(state, r.cycleId, null);
-  }
-  const killedAt = typeof r.killedAt === 'string' ? Date.parse(r.killedAt) : NaN;
-  // Journals written before kill-answer records existed: a rejected kill carried killedAt too.
-  const rejected = r.error?.code === 'E_KILL_REJECTED';
-  if (!Number.isNaN(killedAt) && !rejected && Array.isArray(r.victims)) {
-    // Without an answer (kill error) the kill may have happened: count every victim's app.
-    const matched = r.killResponse ? new Set(r.killResponse.matched) : null;
-    for (const v of r.victims) {
-      if (matched && !matched.has(v.taskId)) continue;
-      const prev = state.lastKillAt.get(v.appId);
-      if (prev === undefined || prev < killedAt) state.lastKillAt.set(v.appId, killedAt);
-    }
-  }
-  for (const w of Array.isArray(r.weaknesses) ? r.weaknesses : []) {
-    state.quarantined.set(w.appId, { cycleId: r.cycleId, since: r.killedAt ?? r.time, detail: w.detail });
-  }
-  if (r.halted === true) {
-    const apps = (r.weaknesses ?? []).map((w) => w.appId).join(', ');
-    state.halted = { since: r.time, reason: `weakness found in ${apps || 'an app'}`, cycleId: r.cycleId };
-  }
+  foldCycle(state, r);
 }
 
 /** The state after the given records, in order. */

@@ -1,4 +1,5 @@
 import type { ChaosMemory, HaltState, QuarantineEntry } from '../domain/memory.js';
+import { foldAnswer, foldCycle, foldIntent, settleIntent, type FoldableMemory } from '../domain/memory-fold.js';
 import type { KillAnswer, KillIntent } from '../domain/ports.js';
 import type { CycleRecord } from '../domain/record.js';
 import { ZkError } from './errors.js';
@@ -135,80 +136,46 @@ export function intentApps(intent: Pick<KillIntent, 'victims'>): string[] {
 }
 
 /**
- * The state once this intent is recorded (journal semantics, src/journal/state.ts applyIntent):
- * each victim's app counts as killed at the intent's time, and pending remembers what it had.
+ * Runs the one fold of src/domain/memory-fold.ts (the journal's too) over a copy of the state:
+ * what a record means is the same whichever memory holds it.
  */
+function folded(state: SharedState, fold: (m: FoldableMemory) => void): SharedState {
+  const m: FoldableMemory = {
+    lastKillAt: new Map(Object.entries(state.lastKillAt)),
+    quarantined: new Map(Object.entries(state.quarantined).map(([k, v]) => [k, { ...v }])),
+    halted: state.halted ? { ...state.halted } : null,
+    pendingIntents: new Map(Object.entries(state.pending).map(([id, p]) => [id, { at: p.at, prev: new Map(Object.entries(p.prev).map(([a, v]) => [a, v ?? undefined])) }])),
+  };
+  fold(m);
+  return {
+    ...cloneShared(state),
+    lastKillAt: Object.fromEntries(m.lastKillAt),
+    quarantined: Object.fromEntries(m.quarantined),
+    halted: m.halted,
+    pending: Object.fromEntries([...m.pendingIntents].map(([id, p]) => [id, { at: p.at, prev: Object.fromEntries([...p.prev].map(([a, v]) => [a, v ?? null])) }])),
+  };
+}
+
+/** The state once this intent is recorded: each victim's app counts as killed at the intent's time, and pending remembers what it had. */
 export function applyIntentToShared(state: SharedState, intent: Pick<KillIntent, 'cycleId' | 'time' | 'victims'>): SharedState {
-  const s = cloneShared(state);
-  const at = Date.parse(intent.time);
-  const prev: Record<string, number | null> = {};
-  for (const appId of intentApps(intent)) {
-    const before = s.lastKillAt[appId];
-    prev[appId] = before ?? null;
-    if (before === undefined || before < at) s.lastKillAt[appId] = at;
-  }
-  s.pending[intent.cycleId] = { at, prev };
-  return s;
+  return folded(state, (m) => foldIntent(m, intent));
 }
 
 /**
- * Ends a pending intent (journal semantics, settleIntent): `killed` = the apps whose kill stands;
- * every other app gets back the lastKillAt it had, unless a later kill moved it since. null keeps
- * all (the outcome is unknown, so the intent counts). Returns the same object when nothing is pending.
+ * Ends a pending intent (settleIntent): `killed` = the apps whose kill stands; null keeps all.
+ * Returns the same object when nothing is pending.
  */
 export function settleShared(state: SharedState, cycleId: string, killed: ReadonlySet<string> | null): SharedState {
-  const pending = state.pending[cycleId];
-  if (!pending) return state;
-  const s = cloneShared(state);
-  delete s.pending[cycleId];
-  if (killed === null) return s;
-  for (const [appId, before] of Object.entries(pending.prev)) {
-    if (killed.has(appId) || s.lastKillAt[appId] !== pending.at) continue;
-    if (before === null) delete s.lastKillAt[appId];
-    else s.lastKillAt[appId] = before;
-  }
-  return s;
+  if (!state.pending[cycleId]) return state;
+  return folded(state, (m) => settleIntent(m, cycleId, killed));
 }
 
 /** The state once an answer is in: answered keeps the killed apps, uncertain keeps all, rejected and withdrawn restore. */
 export function applyAnswerToShared(state: SharedState, answer: Pick<KillAnswer, 'cycleId' | 'outcome' | 'killedAppIds'>): SharedState {
-  if (answer.outcome === 'rejected' || answer.outcome === 'withdrawn') return settleShared(state, answer.cycleId, new Set());
-  if (answer.outcome === 'answered') return settleShared(state, answer.cycleId, new Set(answer.killedAppIds ?? []));
-  return settleShared(state, answer.cycleId, null);
+  return folded(state, (m) => foldAnswer(m, answer));
 }
 
-/**
- * Folds a finished cycle's record in, as src/journal/state.ts applyCycle does: lifted quarantines
- * go, a pending intent is settled from killStatus (when its answer never reached the state), the
- * victims' apps of a kill count from killedAt, weaknesses quarantine their apps, and a halting
- * record halts.
- */
+/** Folds a finished cycle's record in (foldCycle): lifted quarantines, a lost answer's intent, the kill, weaknesses, a halt. */
 export function applyCycleToShared(state: SharedState, r: CycleRecord): SharedState {
-  let s = cloneShared(state);
-  for (const q of Array.isArray(r.quarantineLifted) ? r.quarantineLifted : []) delete s.quarantined[q.appId];
-  if (s.pending[r.cycleId]) {
-    if (r.killStatus === 'rejected' || r.killStatus === 'withdrawn') s = settleShared(s, r.cycleId, new Set());
-    else if (r.killStatus === 'answered' && r.killResponse) {
-      const matched = new Set(r.killResponse.matched);
-      s = settleShared(s, r.cycleId, new Set(r.victims.filter((v) => matched.has(v.taskId)).map((v) => v.appId)));
-    } else if (r.killStatus !== undefined) s = settleShared(s, r.cycleId, null);
-  }
-  const killedAt = typeof r.killedAt === 'string' ? Date.parse(r.killedAt) : NaN;
-  const rejected = r.error?.code === 'E_KILL_REJECTED' || r.killStatus === 'rejected' || r.killStatus === 'withdrawn';
-  if (!Number.isNaN(killedAt) && !rejected && Array.isArray(r.victims)) {
-    const matched = r.killResponse ? new Set(r.killResponse.matched) : null;
-    for (const v of r.victims) {
-      if (matched && !matched.has(v.taskId)) continue;
-      const prev = s.lastKillAt[v.appId];
-      if (prev === undefined || prev < killedAt) s.lastKillAt[v.appId] = killedAt;
-    }
-  }
-  for (const w of Array.isArray(r.weaknesses) ? r.weaknesses : []) {
-    s.quarantined[w.appId] = { cycleId: r.cycleId, since: r.killedAt ?? r.time, detail: w.detail };
-  }
-  if (r.halted === true) {
-    const apps = (r.weaknesses ?? []).map((w) => w.appId).join(', ');
-    s.halted = { since: r.time, reason: `weakness found in ${apps || 'an app'}`, cycleId: r.cycleId };
-  }
-  return s;
+  return folded(state, (m) => foldCycle(m, r));
 }
