@@ -20,7 +20,7 @@ import type { HeapKeeper } from './heap-keeper.js';
 import { startControlServer, type ControlEvent, type ControlServer } from './http-server.js';
 import { MonkeyMetrics } from './metrics.js';
 import type { Notifier } from '../notify/notifier.js';
-import { DaemonState } from './state.js';
+import { DaemonState, haltedApps, rememberedQuarantine } from './state.js';
 import type { Clients, KillLedger } from '../domain/ports.js';
 import type { ZkCoordinator } from '../zk/index.js';
 import { HaLink, HA_LOG } from './ha.js';
@@ -217,8 +217,7 @@ export class Daemon {
     const halted = this.memory.halted;
     // With ZooKeeper, HaLink has set pause, halt and quarantines from the shared state already.
     if (halted && !this.ha) {
-      // The journal keeps the halting cycle, not the app: the apps are the ones that cycle quarantined.
-      const apps = [...this.memory.quarantined].filter(([, q]) => halted.cycleId !== undefined && q.cycleId === halted.cycleId).map(([appId]) => appId);
+      const apps = haltedApps(halted, this.memory.quarantined);
       this.state.halt({
         appId: apps.length > 0 ? apps.join(', ') : 'unknown (see the journal)',
         reason: halted.reason,
@@ -229,7 +228,7 @@ export class Daemon {
     if (this.memory.paused && !this.ha) {
       this.state.pause({ by: 'journal', reason: this.memory.paused.reason ?? 'paused before restart' });
     }
-    if (!this.ha) this.state.setQuarantined([...this.memory.quarantined].map(([appId, q]) => [appId, { since: q.since, reason: 'weakness', detail: q.detail, cycleId: q.cycleId }]));
+    if (!this.ha) this.state.setQuarantined([...this.memory.quarantined].map(([appId, q]) => [appId, rememberedQuarantine(q)]));
 
     this.server = await startControlServer({
       host: o.server.host,

@@ -5,7 +5,7 @@ import type { CycleRecord } from '../domain/record.js';
 import type { JournalState } from '../journal/state.js';
 import { applyCycleToShared, sharedToMemory, type SharedState, type ZkCoordinator, type ZkRole, type ZkSessionState } from '../zk/index.js';
 import type { MonkeyMetrics } from './metrics.js';
-import type { DaemonState, HaltInfo, PauseInfo, QuarantineInfo } from './state.js';
+import { haltedApps, rememberedQuarantine, type DaemonState, type HaltInfo, type PauseInfo, type QuarantineInfo } from './state.js';
 
 /**
  * The daemon's side of running several instances on ZooKeeper (issue 12). The coordinator
@@ -293,7 +293,7 @@ export class HaLink {
     let halted: HaltInfo | undefined;
     if (s.halted !== null) {
       const h = s.halted;
-      const apps = Object.entries(s.quarantined).filter(([, q]) => h.cycleId !== undefined && q.cycleId === h.cycleId).map(([appId]) => appId);
+      const apps = haltedApps(h, Object.entries(s.quarantined));
       const known = st.halted;
       halted = {
         since: h.since,
@@ -303,7 +303,7 @@ export class HaLink {
         ...(h.cycleId === undefined ? {} : { cycleId: h.cycleId }),
       };
     }
-    const quarantined: [string, QuarantineInfo][] = Object.entries(s.quarantined).map(([appId, q]) => [appId, { since: q.since, reason: 'weakness', detail: q.detail, cycleId: q.cycleId }]);
+    const quarantined: [string, QuarantineInfo][] = Object.entries(s.quarantined).map(([appId, q]) => [appId, rememberedQuarantine(q)]);
     st.adoptShared({ paused, halted, quarantined });
     this.o.metrics.setPaused(paused !== undefined);
     this.o.metrics.setHalted(halted !== undefined);

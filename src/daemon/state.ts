@@ -34,6 +34,17 @@ export interface QuarantineInfo {
   readonly cycleId?: string;
 }
 
+/** A quarantine the journal or the shared state remembers, as /status shows it. */
+export function rememberedQuarantine(q: { since: string; detail: string; cycleId: string }): QuarantineInfo {
+  return { since: q.since, reason: 'weakness', detail: q.detail, cycleId: q.cycleId };
+}
+
+/** The apps of a remembered halt: the record keeps the halting cycle, and that cycle quarantined them. */
+export function haltedApps(halted: { cycleId?: string }, quarantined: Iterable<[string, { cycleId: string }]>): string[] {
+  if (halted.cycleId === undefined) return [];
+  return [...quarantined].filter(([, q]) => q.cycleId === halted.cycleId).map(([appId]) => appId);
+}
+
 export type ActVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'paused' | 'halted' | 'shutting-down'; readonly detail: string };
