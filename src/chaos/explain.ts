@@ -8,6 +8,7 @@ import type { ProbeVerdict } from '../domain/record.js';
 import { indexAgents, rackOf } from './select.js';
 import type { ChaosSettings } from './settings.js';
 import { healthyCount, judgeSteadyState } from './steady-state.js';
+import { verdictOf } from './phases/probes.js';
 
 export interface GuardResult {
   guard: string;
@@ -116,11 +117,5 @@ export async function explainAppProbed(
   const first = explainApp(appId, apps, agents, settings, memory, now, { prober });
   const app = apps.find((a) => a.id === appId);
   if (prober === undefined || app === undefined || !first.eligible || prober.declared(app).kind !== 'probes') return first;
-  let verdict: ProbeVerdict;
-  try {
-    verdict = await prober.check(app, signal);
-  } catch (err) {
-    verdict = { ok: false, samples: 0, failures: 0, detail: `probes could not run: ${(err as Error).message}` };
-  }
-  return explainApp(appId, apps, agents, settings, memory, now, { prober, verdict });
+  return explainApp(appId, apps, agents, settings, memory, now, { prober, verdict: await verdictOf(prober, app, signal) });
 }

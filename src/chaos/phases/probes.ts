@@ -34,13 +34,7 @@ export async function probeCandidates(prober: ServiceProber | undefined, candida
   if (prober === undefined || probed.length === 0) return { kept: [...candidates], skips: [], verdicts: {} };
   const verdicts = new Map<string, ProbeVerdict>();
   await eachLimited(probed, MAX_APPS_PROBED_AT_ONCE, async (c) => {
-    let v: ProbeVerdict;
-    try {
-      v = await prober.check(c.app, signal);
-    } catch (err) {
-      v = { ok: false, samples: 0, failures: 0, detail: `probes could not run: ${safeError(err).message}` };
-    }
-    verdicts.set(c.app.id, v);
+    verdicts.set(c.app.id, await verdictOf(prober, c.app, signal));
   });
   const kept: Candidate[] = [];
   const skips: Skip[] = [];
@@ -56,6 +50,15 @@ export async function probeCandidates(prober: ServiceProber | undefined, candida
     log.warn({ appId: c.app.id, detail: v.detail }, LOG.probeFailed);
   }
   return { kept, skips, verdicts: record };
+}
+
+/** One round of an app's probes; a prober that fails is a failed verdict (fail closed), never a throw. */
+export async function verdictOf(prober: ServiceProber, app: MarathonApp, signal: AbortSignal | undefined): Promise<ProbeVerdict> {
+  try {
+    return await prober.check(app, signal);
+  } catch (err) {
+    return { ok: false, samples: 0, failures: 0, detail: `probes could not run: ${safeError(err).message}` };
+  }
 }
 
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
