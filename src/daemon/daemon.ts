@@ -370,36 +370,32 @@ export class Daemon {
       await this.reprobeIfUnusable();
       return;
     }
+    const skip = (reason: string, detail: string): Promise<void> => this.finishCycle(skippedCycleRecord(reason, detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
     const verdict = this.state.canAct();
     if (!verdict.ok) {
       await this.reprobeIfUnusable();
-      await this.finishCycle(skippedCycleRecord(verdict.reason, verdict.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
+      await skip(verdict.reason, verdict.detail);
       return;
     }
     const judged = judgeSlot(slot, o.schedule);
     if (!judged.ok) {
       await this.reprobeIfUnusable();
-      await this.finishCycle(skippedCycleRecord(judged.reason, judged.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
+      await skip(judged.reason, judged.detail);
       return;
     }
     if (this.journalProblem !== undefined || this.ledger === undefined) {
       // Fail closed: no cycle while the journal is unusable. Writing this slot's record is the
       // test of whether it is usable again (then the next slot runs).
-      const skipped = skippedCycleRecord(REASON_JOURNAL_UNWRITABLE, this.journalProblem ?? 'the journal is not open', { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() });
-      await this.finishCycle(skipped);
+      await skip(REASON_JOURNAL_UNWRITABLE, this.journalProblem ?? 'the journal is not open');
       return;
     }
     if (this.ha && this.memory) {
       // The guards read the shared state: another instance may have killed, halted or paused since.
       const fresh = await this.ha.beforeCycle(this.memory);
-      if (!fresh.ok) {
-        await this.finishCycle(skippedCycleRecord(fresh.reason, fresh.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
-        return;
-      }
       // A pause or halt read just now holds for this slot.
-      const now = this.state.canAct();
+      const now = fresh.ok ? this.state.canAct() : fresh;
       if (!now.ok) {
-        await this.finishCycle(skippedCycleRecord(now.reason, now.detail, { settings: o.settings, scheduledAt: slot.scheduledAt, now: o.clock.now() }));
+        await skip(now.reason, now.detail);
         return;
       }
     }
